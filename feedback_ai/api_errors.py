@@ -1,0 +1,142 @@
+"""One JSON error shape for every 4xx and 5xx answer, and the handlers that produce it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from feedback_ai.db import is_unavailable
+from feedback_ai.ops.context import request_id_var
+
+log = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    """What is wrong with one field of the request."""
+
+    field: str = Field(examples=["items[3].text"])
+    message: str = Field(examples=["text must not be empty or whitespace-only"])
+    type: str = Field(examples=["value_error"])
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    code: str = Field(examples=["validation_error"])
+    message: str = Field(examples=["1 field is invalid: text"])
+    errors: list[FieldError] = Field(default_factory=list)
+    request_id: str | None = None
+
+
+class ApiError(Exception):
+    """An error the API answers on purpose, with a status, a code and a clear message."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.errors = errors or []
+        self.headers = headers
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'items', 3, 'text') -> 'items[3].text'; query and path keep their name."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"
+
+
+def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
+    """Pydantic errors as FieldErrors with readable paths."""
+    out = []
+    for err in raw:
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        out.append(FieldError(field=field_path(err.get("loc", ())), message=message,
+                              type=str(err.get("type", "value_error"))))
+    return out
+
+
+def error_response(
+    status_code: int, code: str, message: str, *, errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """A JSONResponse in the ErrorBody shape, stamped with the request id."""
+    body = ErrorBody(code=code, message=message, errors=errors or [],
+                     request_id=request_id_var.get())
+    return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
+
+
+def unavailable_response(retry_after_s: int) -> JSONResponse:
+    """503 for a database that cannot be reached or stays locked."""
+    return error_response(
+        503, "database_unavailable",
+        "The database is unreachable or busy; nothing was stored. Retry after the delay given.",
+        headers={"Retry-After": str(retry_after_s)},
+    )
+
+
+def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
+    """Register handlers so that no error leaves in another shape."""
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status_code, exc.code, exc.message, errors=exc.errors,
+                              headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(list(exc.errors()))
+        names = ", ".join(dict.fromkeys(e.field for e in errors))
+        message = f"{len(errors)} invalid field{'s' if len(errors) != 1 else ''}: {names}"
+        return error_response(422, "validation_error", message, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail),
+                              headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        if is_unavailable(exc):
+            log.warning("database unavailable: %s", exc.__class__.__name__)
+            return unavailable_response(retry_after_s)
+        log.exception("database error")
+        return error_response(500, "internal_error", "An unexpected database error occurred.")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "internal_error", "An unexpected error occurred.")
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "Missing, unknown or revoked API key"},
+    403: {"model": ErrorBody, "description": "The key's role may not do this"},
+    413: {"model": ErrorBody, "description": "Body larger than the limit"},
+    422: {"model": ErrorBody, "description": "A field is missing or invalid; `errors` names it"},
+    503: {"model": ErrorBody, "description": "Database or model unavailable; see Retry-After"},
+}

@@ -1,0 +1,1 @@
+"""Feedback items: ingest, store, classify, list and read."""

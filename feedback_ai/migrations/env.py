@@ -1,0 +1,42 @@
+"""Alembic environment: runs on a connection handed over by feedback_ai.db.migrate()."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import Connection
+
+# Import every domain's tables so that Base.metadata is complete (autogenerate, checks).
+from feedback_ai.auth import models as _auth_models  # noqa: F401
+from feedback_ai.db import Base, make_engine
+from feedback_ai.feedback import models as _feedback_models  # noqa: F401
+from feedback_ai.settings import Settings
+
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run on the given connection, or on one to FEEDBACK_AI_DATABASE_URL."""
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    engine = make_engine(Settings().database_url)
+    with engine.begin() as conn:
+        _run(conn)
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported; run `feedback-ai migrate`")
+run_migrations_online()

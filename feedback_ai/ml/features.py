@@ -1,0 +1,106 @@
+"""Feature extraction: word and character TF-IDF, static embeddings and the item source."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from feedback_ai.ml import embeddings
+from feedback_ai.ml.types import SOURCES
+
+# Keeps contractions and product words like "2fa", "e-mail" and "[EMAIL]" as single tokens.
+TOKEN_PATTERN = r"(?u)\[[A-Z]+\]|\b\w[\w'-]*\w\b|\b\w\b"
+
+
+class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
+    """Turns texts (and optionally their sources) into one sparse design matrix."""
+
+    def __init__(
+        self,
+        *,
+        word_ngrams: tuple[int, int] = (1, 2),
+        char_ngrams: tuple[int, int] = (2, 5),
+        use_chars: bool = True,
+        use_embeddings: bool = True,
+        embedding_weight: float = 2.0,
+        use_source: bool = True,
+        min_df: int = 1,
+        max_features: int | None = 300_000,
+    ) -> None:
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.use_chars = use_chars
+        self.use_embeddings = use_embeddings
+        self.embedding_weight = embedding_weight
+        self.use_source = use_source
+        self.min_df = min_df
+        self.max_features = max_features
+
+    def fit(self, texts: list[str], y: object = None, *, sources: list[str] | None = None):
+        """Learn vocabularies and IDF weights."""
+        lowered = [t.lower() for t in texts]
+        self.word_ = TfidfVectorizer(
+            token_pattern=TOKEN_PATTERN,
+            ngram_range=self.word_ngrams,
+            sublinear_tf=True,
+            min_df=self.min_df,
+            max_features=self.max_features,
+            lowercase=False,
+            dtype=np.float32,
+        ).fit(lowered)
+        self.char_ = (
+            TfidfVectorizer(
+                analyzer="char_wb",
+                ngram_range=self.char_ngrams,
+                sublinear_tf=True,
+                min_df=max(self.min_df, 2),
+                max_features=self.max_features,
+                lowercase=False,
+                dtype=np.float32,
+            ).fit(lowered)
+            if self.use_chars
+            else None
+        )
+        self.n_word_features_ = len(self.word_.vocabulary_)
+        if self.use_embeddings:
+            self.embeddings_fingerprint_ = embeddings.embeddings_fingerprint()
+        return self
+
+    def transform(self, texts: list[str], *, sources: list[str] | None = None) -> sp.csr_matrix:
+        """The design matrix; the word block comes first so explanations can index into it."""
+        lowered = [t.lower() for t in texts]
+        blocks = [self.word_.transform(lowered)]
+        if self.char_ is not None:
+            blocks.append(self.char_.transform(lowered))
+        if self.use_embeddings:
+            blocks.append(sp.csr_matrix(embeddings.encode(texts) * self.embedding_weight))
+        if self.use_source:
+            blocks.append(_source_onehot(sources, len(texts)))
+        return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def fit_transform(self, texts, y=None, *, sources=None):  # noqa: ANN001, ANN201
+        """Fit, then transform the same texts."""
+        return self.fit(texts, sources=sources).transform(texts, sources=sources)
+
+    def word_terms_cache(self) -> np.ndarray:
+        """The word-block vocabulary, indexed like the first columns of the design matrix."""
+        cached = getattr(self, "_terms", None)
+        if cached is None:
+            cached = self._terms = self.word_.get_feature_names_out()
+        return cached
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_terms", None)
+        return state
+
+
+def _source_onehot(sources: list[str] | None, n: int) -> sp.csr_matrix:
+    matrix = sp.lil_matrix((n, len(SOURCES)), dtype=np.float32)
+    if sources is not None:
+        index = {s: i for i, s in enumerate(SOURCES)}
+        for row, source in enumerate(sources):
+            matrix[row, index.get(source, index["other"])] = 0.5
+    return matrix.tocsr()

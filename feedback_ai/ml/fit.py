@@ -1,0 +1,106 @@
+"""Fit a FeedbackModel from labelled examples: every head the data has labels for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from feedback_ai.errors import DataError
+from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
+from feedback_ai.ml.dataset import Example
+from feedback_ai.ml.features import FeedbackFeaturizer
+from feedback_ai.ml.nlp import sentence_spans
+from feedback_ai.ml.pipeline import FeedbackModel
+from feedback_ai.ml.requirements import RequirementDetector
+from feedback_ai.ml.taxonomy import Taxonomy
+from feedback_ai.ml.text import prepare
+
+
+@dataclass(frozen=True, slots=True)
+class FitConfig:
+    """Hyper-parameters; the defaults are what the benchmarks measured."""
+
+    C: float = 0.5
+    use_chars: bool = True
+    use_embeddings: bool = True
+    embedding_weight: float = 2.0
+    random_state: int = 0
+
+
+def requirement_sentences(examples: list[Example]) -> tuple[list[str], list[bool], list[str | None]]:
+    """Split annotated items into sentences, each labelled with whether it states a requirement."""
+    annotated = [ex for ex in examples if ex.requirements is not None]
+    mapped = [prepare(ex.text) for ex in annotated]
+    spans = sentence_spans([m.text for m in mapped])
+    sentences: list[str] = []
+    labels: list[bool] = []
+    statements: list[str | None] = []
+    for ex, m, sents in zip(annotated, mapped, spans, strict=True):
+        targets = []
+        for req in ex.requirements or ():
+            at = ex.text.find(req.sentence)
+            if at >= 0:
+                targets.append((at, at + len(req.sentence), req.statement))
+        for start, end in sents:
+            o_start, o_end = m.to_original(start, end)
+            hit = next(
+                (st for a, b, st in targets if min(b, o_end) - max(a, o_start) > 0.5 * min(b - a, o_end - o_start)),
+                None,
+            )
+            sentences.append(m.text[start:end])
+            labels.append(hit is not None)
+            statements.append(hit)
+    return sentences, labels, statements
+
+
+def fit_model(
+    examples: list[Example], *, taxonomy: Taxonomy, version: str, config: FitConfig | None = None
+) -> FeedbackModel:
+    """Fit the featurizer and each head whose labels the examples carry."""
+    config = config or FitConfig()
+    if not examples:
+        raise DataError("No training examples.")
+    texts = [prepare(ex.text).text for ex in examples]
+    sources = [ex.source for ex in examples]
+    featurizer = FeedbackFeaturizer(
+        use_chars=config.use_chars,
+        use_embeddings=config.use_embeddings,
+        embedding_weight=config.embedding_weight,
+    )
+    X = featurizer.fit_transform(texts, sources=sources)
+    kind_rows = [i for i, ex in enumerate(examples) if ex.kind]
+    kind_head = None
+    if kind_rows:
+        kind_head = SingleLabelHead(C=config.C, random_state=config.random_state).fit(
+            X[kind_rows], [examples[i].kind for i in kind_rows]
+        )
+    theme_rows = [i for i, ex in enumerate(examples) if ex.themes is not None]
+    theme_head = None
+    if theme_rows:
+        ids = taxonomy.ids
+        unknown = sorted({t for i in theme_rows for t in examples[i].themes or () if t not in ids})
+        if unknown:
+            raise DataError(f"Themes {unknown[:10]} are not in the taxonomy; add them or fix the labels.")
+        Y = np.zeros((len(theme_rows), len(ids)), dtype=np.int8)
+        index = {t: j for j, t in enumerate(ids)}
+        for r, i in enumerate(theme_rows):
+            for t in examples[i].themes or ():
+                Y[r, index[t]] = 1
+        theme_head = MultiLabelHead(C=config.C, random_state=config.random_state).fit(
+            X[theme_rows], Y, labels=ids
+        )
+    detector = None
+    sentences, labels, _ = requirement_sentences(examples)
+    if sentences and 0 < sum(labels) < len(labels):
+        detector = RequirementDetector(C=config.C, random_state=config.random_state).fit(sentences, labels)
+    if kind_head is None and theme_head is None:
+        raise DataError("The data labels neither `kind` nor `themes`; nothing to train.")
+    return FeedbackModel(
+        version=version,
+        taxonomy=taxonomy,
+        featurizer=featurizer,
+        kind_head=kind_head,
+        theme_head=theme_head,
+        requirement_detector=detector,
+    )

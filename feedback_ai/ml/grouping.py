@@ -1,0 +1,235 @@
+"""Match candidate statements to existing requirements: rare-token candidate search, TF-IDF cosine + fuzzy."""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import math
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from feedback_ai.errors import DataError
+from feedback_ai.ml.grouping_text import Normalizer
+
+STATE_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingConfig:
+    """Knobs of the matcher; `threshold` is the combined score a candidate needs to join."""
+
+    threshold: float = 0.5
+    fuzzy_weight: float = 0.25  # share of the fuzzy ratio in the combined score
+    sentence_weight: float = 0.3  # weight of source-sentence words next to the statement's
+    bigram_weight: float = 0.5  # weight of adjacent-token pairs in the cosine
+    max_probe_terms: int = 8  # rarest query terms whose postings are read
+    max_postings: int = 2_000  # newest entries read per posting list: bounds cost per match
+    max_candidates: int = 24  # candidates re-scored exactly
+    profile_members: int = 25  # members whose words enrich a requirement's profile
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """Result of matching one statement: the requirement it joined or opened."""
+
+    key: str
+    score: float
+    created: bool
+
+
+def _features(tokens: list[str], *, weight: float, bigram_weight: float) -> dict[str, float]:
+    feats: dict[str, float] = {}
+    for tok in tokens:
+        feats[tok] = feats.get(tok, 0.0) + weight
+    if bigram_weight > 0:
+        for a, b in zip(tokens, tokens[1:], strict=False):
+            if a != b:
+                pair = f"{a} {b}" if a < b else f"{b} {a}"
+                feats[pair] = feats.get(pair, 0.0) + weight * bigram_weight
+    return feats
+
+
+class RequirementIndex:
+    """In-memory index of requirement profiles; keys come from the caller (the database holds ids)."""
+
+    def __init__(self, *, config: GroupingConfig | None = None, normalizer: Normalizer | None = None):
+        self.config = config or GroupingConfig()
+        self.normalizer = normalizer or Normalizer()
+        self._keys: list[str] = []
+        self._slot: dict[str, int] = {}
+        self._profiles: list[dict[str, float]] = []
+        self._fuzzy_text: list[str] = []
+        self._members: list[int] = []
+        self._texts: list[list[tuple[str, str | None]]] = []
+        self._postings: dict[str, list[int]] = {}
+        self._norms: list[tuple[int, float]] = []  # (statements seen when computed, profile norm)
+        self._df: dict[str, int] = {}  # statements (not requirements) containing each term
+        self._seen = 0
+
+    def __len__(self) -> int:
+        return len(self._slot)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._slot
+
+    def _analyse(self, statement: str, sentence: str | None) -> tuple[list[str], dict[str, float]]:
+        cfg = self.config
+        tokens = self.normalizer.tokens(statement)
+        feats = _features(tokens, weight=1.0, bigram_weight=cfg.bigram_weight)
+        if sentence and cfg.sentence_weight > 0:
+            extra = self.normalizer.tokens(sentence)
+            for term, w in _features(extra, weight=cfg.sentence_weight, bigram_weight=0).items():
+                feats[term] = feats.get(term, 0.0) + w
+        return tokens, feats
+
+    def _idf(self, term: str) -> float:
+        return math.log((self._seen + 1) / (self._df.get(term, 0) + 1)) + 1.0
+
+    def _count(self, feats: dict[str, float]) -> None:
+        self._seen += 1
+        for term in feats:
+            self._df[term] = self._df.get(term, 0) + 1
+
+    def _vector(self, feats: dict[str, float]) -> tuple[dict[str, float], float]:
+        vec = {t: (1.0 + math.log(w) if w >= 1 else w) * self._idf(t) for t, w in feats.items()}
+        return vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0
+
+    def _norm(self, slot: int) -> float:
+        """Profile norm, recomputed only when the profile changed or the index grew by 10%."""
+        size, norm = self._norms[slot]
+        if size < 0 or self._seen > size * 1.1 + 10:
+            norm = self._vector(self._profiles[slot])[1]
+            self._norms[slot] = (self._seen, norm)
+        return norm
+
+    def _weight(self, profile: dict[str, float], term: str) -> float:
+        w = profile.get(term)
+        if w is None:
+            return 0.0
+        return (1.0 + math.log(w) if w >= 1 else w) * self._idf(term)
+
+    def _index_terms(self, slot: int, terms: Iterable[str]) -> None:
+        profile = self._profiles[slot]
+        for term in terms:
+            if " " not in term and term not in profile:
+                self._postings.setdefault(term, []).append(slot)
+
+    def observe(self, texts: Iterable[str]) -> None:
+        """Count term statistics of texts (e.g. stored feedback) without adding requirements."""
+        for text in texts:
+            self._count(self._analyse(text, None)[1])
+
+    def add(self, statement: str, *, key: str | None = None, sentence: str | None = None) -> str:
+        """Open a new requirement from a statement and return its key."""
+        key = key or self.new_key(statement)
+        if key in self._slot:
+            raise DataError(f"requirement key {key!r} is already indexed; use extend() to add members")
+        tokens, feats = self._analyse(statement, sentence)
+        self._count(feats)
+        slot = len(self._keys)
+        self._keys.append(key)
+        self._slot[key] = slot
+        self._profiles.append({})
+        self._index_terms(slot, feats)
+        self._profiles[slot] = feats
+        self._fuzzy_text.append(" ".join(tokens))
+        self._members.append(1)
+        self._norms.append((-1, 0.0))
+        self._texts.append([(statement, sentence)])
+        return key
+
+    def extend(self, key: str, statement: str, *, sentence: str | None = None) -> None:
+        """Record a member of a requirement; its words enrich the profile up to `profile_members`."""
+        slot = self._slot.get(key)
+        if slot is None:
+            raise DataError(f"unknown requirement key {key!r}; add() it first")
+        self._members[slot] += 1
+        _, feats = self._analyse(statement, sentence)
+        self._count(feats)
+        if self._members[slot] > self.config.profile_members:
+            return
+        self._index_terms(slot, feats)
+        profile = self._profiles[slot]
+        for term, w in feats.items():
+            profile[term] = profile.get(term, 0.0) + w
+        self._norms[slot] = (-1, 0.0)
+        self._texts[slot].append((statement, sentence))
+
+    def remove(self, key: str) -> None:
+        """Forget a requirement (merged or rejected); its postings are skipped lazily."""
+        self._slot.pop(key, None)
+
+    def search(self, statement: str, *, sentence: str | None = None, k: int = 5) -> list[tuple[str, float]]:
+        """The k best requirements for a statement, as (key, combined score), best first."""
+        cfg = self.config
+        tokens, feats = self._analyse(statement, sentence)
+        probe = sorted(
+            (t for t in feats if " " not in t and t in self._postings),
+            key=lambda t: (len(self._postings[t]), t),
+        )[: cfg.max_probe_terms]
+        votes: dict[int, float] = {}
+        for term in probe:
+            weight = self._idf(term)
+            for slot in self._postings[term][-cfg.max_postings :]:
+                votes[slot] = votes.get(slot, 0.0) + weight
+        live = ((s, v) for s, v in votes.items() if self._slot.get(self._keys[s]) == s)
+        shortlist = heapq.nsmallest(cfg.max_candidates, live, key=lambda sv: (-sv[1], sv[0]))
+        if not shortlist:
+            return []
+        qvec, qnorm = self._vector(feats)
+        qtext = " ".join(tokens)
+        scored = []
+        for slot, _ in shortlist:
+            profile = self._profiles[slot]
+            dot = sum(w * self._weight(profile, t) for t, w in qvec.items())
+            cosine = dot / (qnorm * self._norm(slot))
+            ratio = fuzz.token_sort_ratio(qtext, self._fuzzy_text[slot]) / 100.0
+            score = (1 - cfg.fuzzy_weight) * cosine + cfg.fuzzy_weight * ratio
+            scored.append((round(score, 6), slot))
+        best = heapq.nsmallest(k, scored, key=lambda ss: (-ss[0], ss[1]))
+        return [(self._keys[slot], score) for score, slot in best]
+
+    def match(self, statement: str, *, sentence: str | None = None, new_key: str | None = None) -> Match:
+        """Join the best requirement above threshold, or open a new one; returns (key, score, created)."""
+        hits = self.search(statement, sentence=sentence, k=1)
+        if hits and hits[0][1] >= self.config.threshold:
+            key, score = hits[0]
+            self.extend(key, statement, sentence=sentence)
+            return Match(key=key, score=score, created=False)
+        key = self.add(statement, key=new_key, sentence=sentence)
+        return Match(key=key, score=hits[0][1] if hits else 0.0, created=True)
+
+    def consolidate(self, statements: Iterable[str]) -> list[Match]:
+        """Match statements one after another, in order."""
+        return [self.match(s) for s in statements]
+
+    def new_key(self, statement: str) -> str:
+        """A deterministic key for a new requirement: hash of its normalised words, de-duplicated."""
+        base = hashlib.sha1(" ".join(self.normalizer.tokens(statement)).encode()).hexdigest()[:12]
+        key, n = f"req_{base}", 1
+        while key in self._slot:
+            n += 1
+            key = f"req_{base}_{n}"
+        return key
+
+    def to_state(self) -> dict[str, Any]:
+        """JSON-ready state: config plus each live requirement's key and member texts."""
+        live = sorted(self._slot.values())
+        reqs = [{"key": self._keys[s], "texts": [list(t) for t in self._texts[s]]} for s in live]
+        return {"version": STATE_VERSION, "config": asdict(self.config), "requirements": reqs}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], *, normalizer: Normalizer | None = None) -> RequirementIndex:
+        """Rebuild an index from `to_state()` output (or from titles and statements kept in a database)."""
+        if state.get("version") != STATE_VERSION:
+            raise DataError(f"grouping state version {state.get('version')!r} != {STATE_VERSION}; rebuild it")
+        index = cls(config=GroupingConfig(**state.get("config", {})), normalizer=normalizer)
+        for req in state["requirements"]:
+            (first, first_sentence), *rest = req["texts"]
+            index.add(first, key=req["key"], sentence=first_sentence)
+            for statement, sentence in rest:
+                index.extend(req["key"], statement, sentence=sentence)
+        return index

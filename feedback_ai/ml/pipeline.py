@@ -1,0 +1,198 @@
+"""The fitted model and the one predict function shared by the API, the CLI, jobs and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
+from feedback_ai.ml.explain import evidence_sentence, make_evidence, top_terms
+from feedback_ai.ml.features import FeedbackFeaturizer
+from feedback_ai.ml.language import guess_language
+from feedback_ai.ml.nlp import sentence_spans
+from feedback_ai.ml.requirements import RequirementDetector
+from feedback_ai.ml.taxonomy import Taxonomy
+from feedback_ai.ml.text import MappedText, prepare
+from feedback_ai.ml.types import (
+    FALLBACK_KIND,
+    CandidateRequirement,
+    Explanation,
+    FeedbackInput,
+    Prediction,
+    ScoredLabel,
+)
+
+# Longer texts are scored on their first MAX_CHARS characters and flagged "truncated".
+MAX_CHARS = 20_000
+
+
+@dataclass
+class FeedbackModel:
+    """Everything fitted: featurizer, kind head, theme head and requirement detector."""
+
+    version: str
+    taxonomy: Taxonomy
+    featurizer: FeedbackFeaturizer
+    kind_head: SingleLabelHead | None
+    theme_head: MultiLabelHead | None
+    requirement_detector: RequirementDetector | None
+    # An extra floor under every per-theme threshold (raised to trade recall for precision).
+    theme_floor: float = 0.0
+    info: dict = field(default_factory=dict)
+
+    @property
+    def kinds(self) -> list[str]:
+        """Kind labels this model predicts (empty when it was trained without kinds)."""
+        return [str(k) for k in self.kind_head.classes_] if self.kind_head is not None else []
+
+    def predict(self, items: Sequence[FeedbackInput]) -> list[Prediction]:
+        """Score a batch; odd inputs get a defined outcome instead of an exception."""
+        return predict(self, items)
+
+
+def _odd_input(mapped: MappedText) -> tuple[str, list[str]] | None:
+    """Language code and flags for input the models should not score, or None for normal text."""
+    if not mapped.text.strip():
+        return "und", ["empty"]
+    if not any(ch.isalnum() for ch in mapped.text):
+        return "und", ["no_text"]
+    language = guess_language(mapped.text[:2000])
+    if language != "en":
+        return language, ["non_english"]
+    return None
+
+
+def _fallback(model: FeedbackModel, mapped: MappedText, language: str, flags: list[str]) -> Prediction:
+    kind = FALLBACK_KIND if FALLBACK_KIND in model.kinds else None
+    return Prediction(
+        kind=kind,
+        kind_score=1.0 if kind else None,
+        kind_scores={},
+        themes=[],
+        theme_scores={},
+        unassigned=True,
+        candidates=[],
+        explanations=[],
+        masked_text=mapped.text,
+        language=language,
+        flags=flags,
+        model_version=model.version,
+    )
+
+
+def predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Prediction]:
+    """Kind, themes, candidate requirements and explanations for each item, in input order."""
+    results: list[Prediction | None] = [None] * len(items)
+    prepared: list[tuple[int, MappedText, list[str]]] = []
+    for i, item in enumerate(items):
+        flags = ["truncated"] if len(item.text) > MAX_CHARS else []
+        mapped = prepare(item.text[:MAX_CHARS])
+        odd = _odd_input(mapped)
+        if odd is not None:
+            results[i] = _fallback(model, mapped, odd[0], odd[1] + flags)
+        else:
+            prepared.append((i, mapped, flags))
+    if prepared:
+        texts = [m.text for _, m, _ in prepared]
+        sources = [items[i].source for i, _, _ in prepared]
+        X = model.featurizer.transform(texts, sources=sources)
+        sentences = sentence_spans(texts)
+        kind_proba = model.kind_head.predict_proba(X) if model.kind_head else None
+        theme_proba = model.theme_head.predict_proba(X) if model.theme_head else None
+        candidates = _candidates(model, [m for _, m, _ in prepared], sentences)
+        for row, (i, mapped, flags) in enumerate(prepared):
+            results[i] = _assemble(
+                model,
+                mapped=mapped,
+                flags=flags,
+                x=X[row],
+                sentences=sentences[row],
+                kind_proba=None if kind_proba is None else kind_proba[row],
+                theme_proba=None if theme_proba is None else theme_proba[row],
+                candidates=candidates[row],
+            )
+    return [r for r in results if r is not None]
+
+
+def _candidates(
+    model: FeedbackModel, mapped: list[MappedText], sentences: list[list[tuple[int, int]]]
+) -> list[list[CandidateRequirement]]:
+    detector = model.requirement_detector
+    out: list[list[CandidateRequirement]] = [[] for _ in mapped]
+    if detector is None:
+        return out
+    flat = [(row, span) for row, spans in enumerate(sentences) for span in spans]
+    texts = [mapped[row].text[s:e] for row, (s, e) in flat]
+    scores = detector.scores(texts)
+    chosen = [k for k, score in enumerate(scores) if score >= detector.threshold_]
+    # Bound parser work per item: keep the most confident sentences only.
+    per_item: dict[int, list[int]] = {}
+    for k in sorted(chosen, key=lambda k: -scores[k]):
+        per_item.setdefault(flat[k][0], []).append(k)
+    chosen = sorted(k for ks in per_item.values() for k in ks[: detector.max_per_item])
+    statements = detector.statements([texts[k] for k in chosen])
+    for k, (statement, rule_confidence) in zip(chosen, statements, strict=True):
+        row, (start, end) = flat[k]
+        out[row].append(
+            CandidateRequirement(
+                statement=statement,
+                sentence=texts[k],
+                evidence=make_evidence(mapped[row], start, end),
+                confidence=round(float(scores[k]) * (0.5 + 0.5 * rule_confidence), 4),
+            )
+        )
+    return out
+
+
+def _assemble(
+    model: FeedbackModel,
+    *,
+    mapped: MappedText,
+    flags: list[str],
+    x,  # noqa: ANN001 - one CSR row
+    sentences: list[tuple[int, int]],
+    kind_proba: np.ndarray | None,
+    theme_proba: np.ndarray | None,
+    candidates: list[CandidateRequirement],
+) -> Prediction:
+    terms = model.featurizer.word_terms_cache()
+    n_word = model.featurizer.n_word_features_
+    explanations: list[Explanation] = []
+    kind, kind_score, kind_scores = None, None, {}
+    if kind_proba is not None and model.kind_head is not None:
+        best = int(np.argmax(kind_proba))
+        kind = str(model.kind_head.classes_[best])
+        kind_score = round(float(kind_proba[best]), 4)
+        kind_scores = {str(c): round(float(p), 4) for c, p in zip(model.kind_head.classes_, kind_proba, strict=True)}
+        words = top_terms(x, model.kind_head.coef_for(kind), terms, n_word=n_word)
+        explanations.append(Explanation("kind", kind, words, evidence_sentence(mapped, sentences, words)))
+    themes: list[ScoredLabel] = []
+    theme_scores: dict[str, float] = {}
+    if theme_proba is not None and model.theme_head is not None:
+        head = model.theme_head
+        theme_scores = {str(t): round(float(p), 4) for t, p in zip(head.labels_, theme_proba, strict=True)}
+        cut = np.maximum(head.thresholds_, model.theme_floor)
+        for j in np.argsort(-theme_proba):
+            if theme_proba[j] < cut[j]:
+                continue
+            label = str(head.labels_[j])
+            themes.append(ScoredLabel(label, round(float(theme_proba[j]), 4)))
+            coef = head.coef_for(label)
+            words = [] if coef is None else top_terms(x, coef, terms, n_word=n_word)
+            explanations.append(Explanation("theme", label, words, evidence_sentence(mapped, sentences, words)))
+    return Prediction(
+        kind=kind,
+        kind_score=kind_score,
+        kind_scores=kind_scores,
+        themes=themes,
+        theme_scores=theme_scores,
+        unassigned=model.theme_head is not None and not themes,
+        candidates=candidates,
+        explanations=explanations,
+        masked_text=mapped.text,
+        language="en",
+        flags=flags,
+        model_version=model.version,
+    )

@@ -1,0 +1,149 @@
+"""Turn a requirement sentence's dependency parse into a short imperative statement."""
+
+from __future__ import annotations
+
+from spacy.tokens import Doc, Span, Token
+
+# Verbs that wrap the real ask ("we need to...", "would love to...") rather than being it.
+_WISH = {
+    "want", "need", "like", "love", "wish", "hope", "require", "request", "expect", "prefer",
+    "appreciate", "ask", "suggest", "be", "would", "mean", "plan", "try", "seem", "help", "keep",
+    "start", "continue",
+}
+# Verbs that describe a fault: the statement becomes "Fix ...".
+_FAULT = {
+    "crash", "fail", "break", "freeze", "hang", "stop", "error", "lag", "die", "disappear",
+    "reset", "duplicate", "timeout", "glitch", "lose", "drop", "bug",
+}
+_DROP_DEPS = {"nsubj", "nsubjpass", "aux", "auxpass", "mark", "punct", "intj", "discourse", "cc", "expl"}
+_DROP_WORDS = {"please", "pls", "plz", "also", "really", "just", "maybe", "somehow", "ever", "kindly"}
+_DETS = {"the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "some", "any", "this"}
+_MAX_WORDS = 10
+
+
+def _content_verb(token: Token, depth: int = 0) -> Token | None:
+    """Walk from a wrapper verb ("would love to", "it'd be great if") down to the asked-for action."""
+    if depth > 4:
+        return None
+    if token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() not in _WISH:
+        return token
+    # "we need SSO before we can roll out": the object is the ask, not the trailing clause.
+    if token.lemma_.lower() != "be" and any(c.dep_ == "dobj" for c in token.children):
+        if not any(c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB" for c in token.children):
+            return token
+    for child in token.children:
+        if child.dep_ in {"xcomp", "ccomp", "advcl", "acl", "relcl", "conj"} and child.pos_ in {
+            "VERB",
+            "AUX",
+        }:
+            found = _content_verb(child, depth + 1)
+            if found is not None:
+                return found
+    for child in token.children:
+        if child.dep_ in {"attr", "acomp", "dobj", "nsubj"}:
+            for grand in child.children:
+                if grand.dep_ in {"acl", "relcl", "xcomp", "ccomp", "advcl"} and grand.pos_ == "VERB":
+                    found = _content_verb(grand, depth + 1)
+                    if found is not None:
+                        return found
+    return None
+
+
+def _phrase(tokens: list[Token]) -> str:
+    words: list[str] = []
+    for i, token in enumerate(tokens):
+        lower = token.lower_
+        if lower in _DROP_WORDS or token.is_punct and token.text not in {"/", "-", "&"}:
+            continue
+        if lower in _DETS and i + 1 < len(tokens) and token.dep_ in {"det", "poss"}:
+            continue
+        words.append(token.text + token.whitespace_ if token.whitespace_ else token.text + " ")
+        if len(words) >= _MAX_WORDS:
+            break
+    return "".join(words).strip()
+
+
+def _verb_phrase(verb: Token) -> list[Token]:
+    keep: list[Token] = []
+    for child in verb.children:
+        if child.dep_ in _DROP_DEPS or child.dep_ == "advcl" or child.dep_ == "neg":
+            continue
+        keep.extend(child.subtree)
+    return sorted([verb, *keep], key=lambda t: t.i)
+
+
+def _wrapped_action(obj: Token | None) -> Token | None:
+    """ "the ability/option/way to set X" -> the verb "set"."""
+    if obj is None or obj.lemma_.lower() not in {"ability", "option", "way", "possibility", "feature"}:
+        return None
+    return next((c for c in obj.children if c.dep_ in {"acl", "relcl"} and c.pos_ == "VERB"), None)
+
+
+def _verb_statement(verb: Token) -> str:
+    words = _phrase(_verb_phrase(verb))
+    lemma = verb.lemma_.lower() if verb.lemma_ else verb.lower_
+    rest = words[len(verb.text) :].strip() if words.lower().startswith(verb.lower_) else words
+    return f"{lemma} {rest}".strip()
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _object_phrase(token: Token) -> str:
+    return _phrase(sorted(token.subtree, key=lambda t: t.i))
+
+
+def _gerund(lemma: str) -> str:
+    if lemma.endswith("ie"):
+        return lemma[:-2] + "ying"
+    if lemma.endswith("e") and not lemma.endswith(("ee", "ye")) and len(lemma) > 2:
+        return lemma[:-1] + "ing"
+    if len(lemma) >= 3 and lemma[-1] in "bdgmnpt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        return lemma + lemma[-1] + "ing"
+    return lemma + "ing"
+
+
+def _fault_statement(root: Token, verb: Token | None) -> str | None:
+    """ "Sync keeps failing" / "the button does nothing" / "X doesn't load" -> "Fix ..."."""
+    for token in (t for t in (verb, root) if t is not None):
+        negated = any(c.dep_ == "neg" for c in token.children)
+        nothing = any(c.dep_ == "dobj" and c.lower_ == "nothing" for c in token.children)
+        if token.lemma_.lower() in _FAULT or negated or nothing:
+            subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+            if subject is None and token is not root:
+                subject = next((c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+            if subject is not None and subject.pos_ != "PRON":
+                verb_word = "" if nothing else " " + _gerund(token.lemma_.lower())
+                if negated:
+                    verb_word = " not " + _gerund(token.lemma_.lower())
+                return _capitalise("Fix " + _object_phrase(subject) + verb_word)
+    return None
+
+
+def make_statement(sent: Span | Doc) -> tuple[str, float]:
+    """The imperative statement for a sentence, and how sure the rule is (0-1)."""
+    root = sent.root if isinstance(sent, Span) else next(iter(sent.sents)).root
+    verb = _content_verb(root)
+    fault = _fault_statement(root, verb)
+    if fault is not None:
+        return fault, 0.6
+    lemma = verb.lemma_.lower() if verb is not None else ""
+    if verb is not None and lemma in _WISH | {"see", "have", "get"}:
+        obj = next((c for c in verb.children if c.dep_ in {"dobj", "attr"}), None)
+        action = _wrapped_action(obj)
+        if action is not None:
+            return _capitalise(_verb_statement(action)), 0.85
+        if obj is not None:
+            return _capitalise("Add " + _object_phrase(obj)), 0.8
+    if verb is not None:
+        statement = _verb_statement(verb)
+        if len(statement.split()) >= 2:
+            return _capitalise(statement), 0.9
+    for child in root.children:
+        if child.dep_ in {"dobj", "attr", "nsubj"} and child.pos_ in {"NOUN", "PROPN"}:
+            return _capitalise("Add " + _object_phrase(child)), 0.5
+    chunks = list(sent.noun_chunks) if sent.has_annotation("DEP") else []
+    if chunks:
+        return _capitalise("Add " + _phrase(list(chunks[0]))), 0.4
+    return _capitalise(_phrase(list(sent))), 0.3

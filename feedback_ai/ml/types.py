@@ -1,0 +1,96 @@
+"""Typed inputs and results of the ML core, shared by the API, the CLI, jobs and notebooks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Source = Literal["support_ticket", "sales_note", "app_review", "survey", "other"]
+SOURCES: tuple[str, ...] = ("support_ticket", "sales_note", "app_review", "survey", "other")
+DEFAULT_KINDS: tuple[str, ...] = (
+    "bug",
+    "feature_request",
+    "question",
+    "complaint",
+    "praise",
+    "other",
+)
+# The kind every odd input (empty, emoji-only, non-English...) falls back to.
+FALLBACK_KIND = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackInput:
+    """One item to score: raw text plus where it came from."""
+
+    text: str
+    source: str = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredLabel:
+    """A label with its calibrated probability."""
+
+    label: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class TermWeight:
+    """A term and how much it pushed the score of a label."""
+
+    term: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A sentence, as character offsets into the original text and into the masked text."""
+
+    text: str
+    start: int
+    end: int
+    masked_start: int
+    masked_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why a label was predicted: top terms and the sentence that carried them."""
+
+    head: Literal["kind", "theme"]
+    label: str
+    terms: list[TermWeight]
+    evidence: Evidence | None
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRequirement:
+    """A sentence that states a need, normalised to a short imperative statement."""
+
+    statement: str
+    sentence: str
+    evidence: Evidence
+    confidence: float
+
+
+@dataclass(slots=True)
+class Prediction:
+    """Everything the model says about one item."""
+
+    kind: str | None
+    kind_score: float | None
+    kind_scores: dict[str, float]
+    themes: list[ScoredLabel]
+    theme_scores: dict[str, float]
+    unassigned: bool
+    candidates: list[CandidateRequirement]
+    explanations: list[Explanation]
+    masked_text: str
+    language: str
+    flags: list[str] = field(default_factory=list)
+    model_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict."""
+        return asdict(self)

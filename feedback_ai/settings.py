@@ -1,0 +1,72 @@
+"""Service configuration, read from FEEDBACK_AI_* environment variables."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_TEXT_CHARS = 20_000
+MAX_BATCH_ITEMS = 1_000
+MAX_BODY_BYTES = 10 * 1024 * 1024
+API_KEY_PATTERN = re.compile(r"^fai_[0-9a-f]{12}_[A-Za-z0-9_-]{32,}$")
+
+
+class Settings(BaseSettings):
+    """Everything the service, the CLI and the tests can configure."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDBACK_AI_", extra="ignore")
+
+    database_url: str = "sqlite:///./var/feedback.db"
+    models_dir: Path = Path("models")
+    model_version: str | None = None
+    max_text_chars: int = MAX_TEXT_CHARS
+    max_batch_items: int = MAX_BATCH_ITEMS
+    max_body_bytes: int = MAX_BODY_BYTES
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    bootstrap_admin_key: SecretStr | None = None
+    migrate_on_start: bool = True
+    db_busy_timeout_ms: int = 5_000
+    db_connect_timeout_s: int = 5
+    retry_after_s: int = 5
+
+    @field_validator("max_text_chars")
+    @classmethod
+    def _text_limit(cls, value: int) -> int:
+        if not 1 <= value <= MAX_TEXT_CHARS:
+            raise ValueError(f"must be between 1 and {MAX_TEXT_CHARS}")
+        return value
+
+    @field_validator("max_batch_items")
+    @classmethod
+    def _batch_limit(cls, value: int) -> int:
+        if not 1 <= value <= MAX_BATCH_ITEMS:
+            raise ValueError(f"must be between 1 and {MAX_BATCH_ITEMS}")
+        return value
+
+    @field_validator("bootstrap_admin_key")
+    @classmethod
+    def _strong_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not API_KEY_PATTERN.match(value.get_secret_value()):
+            raise ValueError(
+                "must look like a key made by `feedback-ai keys create` "
+                "(fai_<12 hex>_<at least 32 url-safe chars>); placeholders are refused"
+            )
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
