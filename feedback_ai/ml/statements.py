@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 from spacy.tokens import Doc, Span, Token
+
+from feedback_ai.ml.embeddings import BUNDLED_EMBEDDINGS
 
 # Verbs that wrap the real ask ("we need to...", "would love to...") rather than being it.
 _WISH = {
@@ -49,18 +54,38 @@ def _content_verb(token: Token, depth: int = 0) -> Token | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def _common_words() -> frozenset[str]:
+    """Whole words of the bundled (uncased) tokenizer vocabulary: ~30k common English words."""
+    try:
+        vocab = json.loads((BUNDLED_EMBEDDINGS / "tokenizer.json").read_text())["model"]["vocab"]
+    except (OSError, KeyError, ValueError):
+        return frozenset()
+    return frozenset(w for w in vocab if w.isalpha())
+
+
+def _display(token: Token) -> str:
+    """Sentence-initial capitals are not part of a name ("Keyboard shortcuts" -> "keyboard")."""
+    text = token.text
+    if token.is_sent_start and text[:1].isupper() and text[1:].islower() and token.lower_ in _common_words():
+        return token.lower_
+    return text
+
+
 def _phrase(tokens: list[Token]) -> str:
     words: list[str] = []
     for i, token in enumerate(tokens):
         lower = token.lower_
-        if lower in _DROP_WORDS or token.is_punct and token.text not in {"/", "-", "&"}:
+        skip = lower in _DROP_WORDS or (token.is_punct and token.text not in {"/", "-", "&"})
+        skip = skip or (lower in _DETS and i + 1 < len(tokens) and token.dep_ in {"det", "poss"})
+        if skip:
+            if token.whitespace_ and words and not words[-1].endswith(" "):
+                words[-1] += " "
             continue
-        if lower in _DETS and i + 1 < len(tokens) and token.dep_ in {"det", "poss"}:
-            continue
-        words.append(token.text + token.whitespace_ if token.whitespace_ else token.text + " ")
+        words.append(_display(token) + token.whitespace_)
         if len(words) >= _MAX_WORDS:
             break
-    return "".join(words).strip()
+    return " ".join("".join(words).split())
 
 
 def _verb_phrase(verb: Token) -> list[Token]:
@@ -121,13 +146,51 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
     return None
 
 
+_MODALS = {"would", "could", "should", "can", "will", "might", "may", "'d", "must"}
+_BENEFIT = {"make", "help", "save", "fix", "be", "solve", "change", "improve"}
+
+
+def _described_problem(root: Token) -> str | None:
+    """ "Global search times out if ..." -> "Fix global search timing out"."""
+    if root.pos_ != "VERB" or root.lemma_.lower() in _WISH | {"see", "have", "get", "add"}:
+        return None
+    if any(c.dep_ == "aux" and c.lower_ in _MODALS for c in root.children):
+        return None
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is None or subject.pos_ == "PRON":
+        return None
+    rest: list[Token] = []
+    for child in root.children:
+        if child.dep_ in {"dobj", "prt", "prep", "acomp", "advmod", "neg", "attr", "dative", "oprd"} and child.i > root.i:
+            rest.extend(child.subtree)
+    passive = any(c.dep_ == "auxpass" for c in root.children)
+    verb = root.text.lower() if passive else _gerund(root.lemma_.lower())
+    if passive:
+        verb = "being " + verb
+    tail = _phrase(sorted(rest, key=lambda t: t.i))
+    return " ".join(p for p in ("Fix", _object_phrase(subject), verb, tail) if p)
+
+
 def make_statement(sent: Span | Doc) -> tuple[str, float]:
     """The imperative statement for a sentence, and how sure the rule is (0-1)."""
     root = sent.root if isinstance(sent, Span) else next(iter(sent.sents)).root
+    if root.pos_ in {"NOUN", "PROPN"}:  # a fragment such as "Keyboard shortcuts please."
+        return _capitalise("Add " + _object_phrase(root)), 0.7
+    subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
+    if (
+        root.lemma_.lower() in _BENEFIT
+        and subject is not None
+        and subject.pos_ in {"NOUN", "PROPN"}
+        and any(c.dep_ == "aux" and c.lower_ in _MODALS for c in root.children)
+    ):  # "Webhooks for invoice.paid would make my life easier"
+        return _capitalise("Add " + _object_phrase(subject)), 0.7
     verb = _content_verb(root)
     fault = _fault_statement(root, verb)
     if fault is not None:
         return fault, 0.6
+    problem = _described_problem(root)
+    if problem is not None:
+        return _capitalise(problem), 0.5
     lemma = verb.lemma_.lower() if verb is not None else ""
     if verb is not None and lemma in _WISH | {"see", "have", "get"}:
         obj = next((c for c in verb.children if c.dep_ in {"dobj", "attr"}), None)

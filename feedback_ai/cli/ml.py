@@ -1,0 +1,102 @@
+"""`feedback-ai train | classify | evaluate`: the model commands, all through the shared predict."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from feedback_ai.errors import FeedbackAIError
+
+app = typer.Typer(help="Train, evaluate and score with the model.", no_args_is_help=True)
+
+ModelsDir = Annotated[Path, typer.Option("--models-dir", help="Where versioned models live.")]
+
+
+def _fail(error: Exception) -> None:
+    typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=2)
+
+
+@app.command("train")
+def train_command(
+    data: Annotated[Path | None, typer.Option("--data", help="CSV/JSONL with text, kind, themes.")] = None,
+    taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="YAML/JSON taxonomy.")] = None,
+    models_dir: ModelsDir = Path("models"),
+    version: Annotated[str | None, typer.Option(help="Version name (default: time + data hash).")] = None,
+    holdout: Annotated[float, typer.Option(min=0.0, max=0.5, help="Held-out fraction.")] = 0.2,
+    embeddings: Annotated[bool, typer.Option(help="Use the bundled static embeddings.")] = True,
+) -> None:
+    """Fit every head the data has labels for, evaluate on held-out data and save a new version."""
+    from feedback_ai.ml.fit import FitConfig
+    from feedback_ai.ml.train import train_model
+
+    try:
+        result = train_model(
+            data=data,
+            taxonomy_path=taxonomy,
+            models_dir=models_dir,
+            version=version,
+            holdout=holdout,
+            config=FitConfig(use_embeddings=embeddings),
+        )
+    except FeedbackAIError as e:
+        _fail(e)
+    typer.echo(f"trained {result.version} -> {result.path}")
+    typer.echo((result.path / "MODEL_CARD.md").read_text())
+
+
+def _read_texts(path: Path) -> list[dict]:
+    from feedback_ai.ml.dataset import read_examples
+
+    return [{"id": ex.id, "text": ex.text, "source": ex.source} for ex in read_examples(path)]
+
+
+@app.command("classify")
+def classify_command(
+    file: Annotated[Path, typer.Argument(help="CSV or JSONL with a `text` column.")],
+    model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
+    models_dir: ModelsDir = Path("models"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 512,
+) -> None:
+    """Score a file offline: one JSON line per item with kind, themes, candidates and explanation."""
+    from feedback_ai.ml import FeedbackInput, load_model, predict, resolve_model_dir
+
+    try:
+        fitted = load_model(resolve_model_dir(models_dir, model))
+        rows = _read_texts(file)
+    except FeedbackAIError as e:
+        _fail(e)
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            preds = predict(fitted, [FeedbackInput(r["text"], r["source"]) for r in chunk])
+            for row, pred in zip(chunk, preds, strict=True):
+                out.write(json.dumps({"id": row["id"], **pred.to_dict()}, ensure_ascii=False) + "\n")
+    finally:
+        if output:
+            out.close()
+
+
+@app.command("evaluate")
+def evaluate_command(
+    data: Annotated[Path | None, typer.Option("--data", help="Labelled CSV/JSONL; default golden set.")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
+    models_dir: ModelsDir = Path("models"),
+) -> None:
+    """Evaluate a saved model on labelled data (the bundled golden set by default)."""
+    from feedback_ai.ml import load_model, resolve_model_dir
+    from feedback_ai.ml.dataset import load_golden, read_examples
+    from feedback_ai.ml.evaluate import evaluate
+
+    try:
+        fitted = load_model(resolve_model_dir(models_dir, model))
+        examples = load_golden() if data is None else read_examples(data)
+    except FeedbackAIError as e:
+        _fail(e)
+    typer.echo(json.dumps(evaluate(fitted, examples), indent=2))

@@ -1,0 +1,59 @@
+"""Normalisation, PII masking and the offset map back to the original text."""
+
+import pytest
+
+from feedback_ai.ml.text import mask_pii, normalize, prepare
+
+
+class TestMaskPii:
+    @pytest.mark.parametrize(
+        ("text", "placeholder", "secret"),
+        [
+            ("mail jane.doe@example.com today", "[EMAIL]", "jane.doe@example.com"),
+            ("call +1 415 555 0134 now", "[PHONE]", "555 0134"),
+            ("call (415) 555-0134 now", "[PHONE]", "555-0134"),
+            ("card 4111 1111 1111 1111 was charged", "[CARD]", "4111"),
+            ("see https://bob:hunter2@ci.example.com/job", "[URL]", "hunter2"),
+            ("open https://app.example.com/x?token=abc123", "[URL]", "abc123"),
+        ],
+    )
+    def test_masks_each_kind(self, text: str, placeholder: str, secret: str) -> None:
+        masked = mask_pii(text)
+        assert placeholder in masked
+        assert secret not in masked
+
+    def test_leaves_ordinary_numbers(self) -> None:
+        text = "We have 120 seats and 3 workspaces since 2024, version 5.2.1"
+        assert mask_pii(text) == text
+
+    def test_plain_urls_are_kept(self) -> None:
+        assert mask_pii("docs at https://example.com/help") == "docs at https://example.com/help"
+
+
+class TestOffsets:
+    def test_identity_for_clean_ascii(self) -> None:
+        mapped = normalize("plain text")
+        assert mapped.to_original(0, 5) == (0, 5)
+
+    def test_whitespace_and_unicode_map_back(self) -> None:
+        original = "  Export\u00a0\u00a0reports \n\n as ﬁle  "
+        mapped = normalize(original)
+        assert mapped.text == "Export reports as file"
+        start = mapped.text.index("reports")
+        s, e = mapped.to_original(start, start + len("reports"))
+        assert original[s:e] == "reports"
+        s, e = mapped.to_original(mapped.text.index("file"), len(mapped.text))
+        assert original[s:e] == "ﬁle"
+
+    def test_span_after_mask_maps_to_original(self) -> None:
+        original = "Ping jane@example.com.  Please add  PDF export."
+        mapped = prepare(original)
+        start = mapped.text.index("Please")
+        s, e = mapped.to_original(start, len(mapped.text))
+        assert original[s:e] == "Please add  PDF export."
+        at = mapped.text.index("[EMAIL]")
+        s, e = mapped.to_original(at, at + len("[EMAIL]"))
+        assert original[s:e] == "jane@example.com"
+
+    def test_control_characters_dropped(self) -> None:
+        assert normalize("a\x00b\x07c").text == "abc"
