@@ -48,7 +48,11 @@ def library_versions() -> dict[str, str]:
 def _git_sha() -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False,
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
             cwd=Path(__file__).resolve().parent,
         )
     except (OSError, subprocess.SubprocessError):
@@ -56,7 +60,9 @@ def _git_sha() -> str | None:
     return out.stdout.strip() or None
 
 
-def save_model(model: FeedbackModel, directory: Path, *, metrics: dict, card: str, data: dict) -> Path:
+def save_model(
+    model: FeedbackModel, directory: Path, *, metrics: dict, card: str, data: dict
+) -> Path:
     """Write the artifact, metrics, card and a manifest with every file's sha256."""
     directory.mkdir(parents=True, exist_ok=False)
     joblib.dump(model, directory / ARTIFACT, compress=3)
@@ -66,7 +72,9 @@ def save_model(model: FeedbackModel, directory: Path, *, metrics: dict, card: st
         "version": model.version,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "git_sha": _git_sha(),
-        "files": {p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.name != MANIFEST},
+        "files": {
+            p.name: sha256_file(p) for p in sorted(directory.iterdir()) if p.name != MANIFEST
+        },
         "data": data,
         "labels": {"kinds": model.kinds, "themes": model.taxonomy.ids},
         "libraries": library_versions(),
@@ -81,7 +89,9 @@ def read_manifest(directory: Path) -> dict:
     try:
         return json.loads((Path(directory) / MANIFEST).read_text())
     except (OSError, json.JSONDecodeError) as e:
-        raise ArtifactError(f"{directory} has no readable {MANIFEST}; retrain with `feedback-ai train`.") from e
+        raise ArtifactError(
+            f"{directory} has no readable {MANIFEST}; retrain with `feedback-ai train`."
+        ) from e
 
 
 def verify(directory: Path) -> dict:
@@ -152,7 +162,9 @@ def resolve_model_dir(models_dir: Path | str, version_or_dir: str | None = None)
         candidate = Path(models_dir) / version_or_dir
         if (candidate / MANIFEST).is_file():
             return candidate
-        raise ArtifactError(f"No model {version_or_dir!r} in {models_dir}; run `feedback-ai train`.")
+        raise ArtifactError(
+            f"No model {version_or_dir!r} in {models_dir}; run `feedback-ai train`."
+        )
     version = latest_version(models_dir)
     if version is None:
         raise ArtifactError(f"No trained model in {models_dir}; run `feedback-ai train`.")

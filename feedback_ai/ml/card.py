@@ -11,7 +11,9 @@ def _line(name: str, block: dict | None) -> list[str]:
         return []
     out = [f"### {name} (n={block.get('n')})"]
     if "kind" in block:
-        out.append(f"- kind: accuracy {block['kind']['accuracy']}, macro-F1 {block['kind']['macro_f1']}")
+        out.append(
+            f"- kind: accuracy {block['kind']['accuracy']}, macro-F1 {block['kind']['macro_f1']}"
+        )
     if "themes" in block:
         t = block["themes"]
         out.append(

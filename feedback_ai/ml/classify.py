@@ -20,9 +20,12 @@ def _decision(model: LinearSVC | OneVsRestClassifier, X: sp.spmatrix) -> np.ndar
 class SingleLabelHead:
     """One label per item (kinds, or intents): LinearSVC scores calibrated by a multinomial LR."""
 
-    def __init__(self, *, C: float = 0.5, cv: int = 3, random_state: int = 0) -> None:
+    def __init__(
+        self, *, C: float = 0.5, cv: int = 3, class_weight: str | None = None, random_state: int = 0
+    ) -> None:
         self.C = C
         self.cv = cv
+        self.class_weight = class_weight
         self.random_state = random_state
 
     def fit(self, X: sp.spmatrix, y: list[str]) -> SingleLabelHead:
@@ -30,7 +33,9 @@ class SingleLabelHead:
         labels = np.asarray(y)
         self.classes_, counts = np.unique(labels, return_counts=True)
         if len(self.classes_) < 2:
-            raise DataError(f"Need at least two distinct labels to train a head, got {self.classes_}.")
+            raise DataError(
+                f"Need at least two distinct labels to train a head, got {self.classes_}."
+            )
         n_splits = int(min(self.cv, counts.min())) if counts.min() >= 2 else self.cv
         splitter = (
             StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state)
@@ -40,7 +45,9 @@ class SingleLabelHead:
         svc = LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
         oof = cross_val_predict(svc, X, labels, cv=splitter, method="decision_function")
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
-        self.calibrator_ = LogisticRegression(C=10.0, max_iter=2000).fit(oof, labels)
+        self.calibrator_ = LogisticRegression(
+            C=10.0, max_iter=2000, class_weight=self.class_weight
+        ).fit(oof, labels)
         self.oof_proba_ = self.calibrator_.predict_proba(oof)
         self.svc_ = svc.fit(X, labels)
         return self
@@ -91,9 +98,7 @@ class MultiLabelHead:
                 self.platt_[j] = (1.0, 0.0)
         self.oof_proba_ = np.zeros(Y.shape, dtype=np.float64)
         self.oof_proba_[:, self.active_] = self._sigmoid(oof)
-        self.thresholds_ = choose_thresholds(
-            self.oof_proba_, Y, min_support=self.min_support
-        )
+        self.thresholds_ = choose_thresholds(self.oof_proba_, Y, min_support=self.min_support)
         self.ovr_ = ovr.fit(X, Y_active)
         return self
 

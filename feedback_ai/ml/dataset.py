@@ -67,9 +67,13 @@ def _example(row: dict, *, origin: str, n: int, has_kind: bool, has_themes: bool
     requirements = None
     if reqs is not None:
         try:
-            requirements = tuple(RequirementLabel(str(r["sentence"]), str(r["statement"])) for r in reqs)
+            requirements = tuple(
+                RequirementLabel(str(r["sentence"]), str(r["statement"])) for r in reqs
+            )
         except (TypeError, KeyError) as e:
-            raise DataError(f"{origin}: row {n} requirements need `sentence` and `statement`.") from e
+            raise DataError(
+                f"{origin}: row {n} requirements need `sentence` and `statement`."
+            ) from e
     return Example(
         text=text,
         source=source,
@@ -85,7 +89,11 @@ def read_examples(path: Path | str) -> list[Example]:
     path = Path(path)
     try:
         if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
-            rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            rows = [
+                json.loads(line)
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()
+            ]
         elif path.suffix.lower() == ".csv":
             with path.open(encoding="utf-8", newline="") as f:
                 rows = list(csv.DictReader(f))
@@ -120,9 +128,13 @@ def data_hash(examples: list[Example]) -> str:
     """sha256 over the labelled content, independent of file layout."""
     digest = hashlib.sha256()
     for ex in examples:
-        record = [ex.text, ex.source, ex.kind, ex.themes, ex.requirements and [
-            (r.sentence, r.statement) for r in ex.requirements
-        ]]
+        record = [
+            ex.text,
+            ex.source,
+            ex.kind,
+            ex.themes,
+            ex.requirements and [(r.sentence, r.statement) for r in ex.requirements],
+        ]
         digest.update(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
         digest.update(b"\n")
     return digest.hexdigest()

@@ -10,7 +10,9 @@ import numpy as np
 
 from feedback_ai.errors import ArtifactError
 
-BUNDLED_EMBEDDINGS = Path(__file__).resolve().parent.parent / "data" / "embeddings" / "minilm-l6-static-256"
+BUNDLED_EMBEDDINGS = (
+    Path(__file__).resolve().parent.parent / "data" / "embeddings" / "minilm-l6-static-256"
+)
 
 
 def embeddings_fingerprint(path: Path = BUNDLED_EMBEDDINGS) -> str:
@@ -23,7 +25,7 @@ def embeddings_fingerprint(path: Path = BUNDLED_EMBEDDINGS) -> str:
 
 
 @lru_cache(maxsize=2)
-def _load(path: str):  # noqa: ANN202 - model2vec's type stays private to this module
+def _load(path: str):
     from model2vec import StaticModel
 
     if not Path(path, "config.json").exists():

@@ -24,7 +24,9 @@ def token_f1(a: str, b: str) -> float:
 
 
 def _round(d: dict) -> dict:
-    return {k: round(float(v), 4) if isinstance(v, float | np.floating) else v for k, v in d.items()}
+    return {
+        k: round(float(v), 4) if isinstance(v, float | np.floating) else v for k, v in d.items()
+    }
 
 
 def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
@@ -38,9 +40,19 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
         labels = sorted(set(truth))
         p, r, f, s = precision_recall_fscore_support(truth, guess, labels=labels, zero_division=0)
         metrics["kind"] = _round(
-            {"accuracy": accuracy_score(truth, guess), "macro_f1": f1_score(truth, guess, average="macro", zero_division=0)}
-        ) | {"per_class": {lab: _round({"precision": p[j], "recall": r[j], "f1": f[j], "support": int(s[j])}) for j, lab in enumerate(labels)}}
-    theme_rows = [i for i, ex in enumerate(examples) if ex.themes is not None and model.theme_head is not None]
+            {
+                "accuracy": accuracy_score(truth, guess),
+                "macro_f1": f1_score(truth, guess, average="macro", zero_division=0),
+            }
+        ) | {
+            "per_class": {
+                lab: _round({"precision": p[j], "recall": r[j], "f1": f[j], "support": int(s[j])})
+                for j, lab in enumerate(labels)
+            }
+        }
+    theme_rows = [
+        i for i, ex in enumerate(examples) if ex.themes is not None and model.theme_head is not None
+    ]
     if theme_rows:
         ids = model.taxonomy.ids
         index = {t: j for j, t in enumerate(ids)}
@@ -62,8 +74,16 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
                 "macro_f1": float(np.mean(f[s > 0])) if (s > 0).any() else 0.0,
                 "unassigned_rate": float(np.mean([preds[i].unassigned for i in theme_rows])),
             }
-        ) | {"per_theme": {t: _round({"precision": p[j], "recall": r[j], "f1": f[j], "support": int(s[j])}) for j, t in enumerate(ids) if s[j] > 0}}
-    if model.requirement_detector is not None and any(ex.requirements is not None for ex in examples):
+        ) | {
+            "per_theme": {
+                t: _round({"precision": p[j], "recall": r[j], "f1": f[j], "support": int(s[j])})
+                for j, t in enumerate(ids)
+                if s[j] > 0
+            }
+        }
+    if model.requirement_detector is not None and any(
+        ex.requirements is not None for ex in examples
+    ):
         metrics["requirements"] = _requirement_metrics(model, examples)
     return metrics
 

@@ -5,18 +5,32 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from feedback_ai.ml.types import Evidence, TermWeight
 from feedback_ai.ml.text import MappedText
+from feedback_ai.ml.types import Evidence, TermWeight
+
+
+def csr_row(X: sp.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, values) of row i without scipy's slow row indexing; X must have sorted indices."""
+    start, end = X.indptr[i], X.indptr[i + 1]
+    return X.indices[start:end], X.data[start:end]
 
 
 def top_terms(
-    row: sp.csr_matrix, coef: np.ndarray, terms: np.ndarray, *, n_word: int, k: int = 5
+    row: tuple[np.ndarray, np.ndarray],
+    coef: np.ndarray,
+    terms: np.ndarray,
+    *,
+    n_word: int,
+    k: int = 5,
 ) -> list[TermWeight]:
     """The k word features with the largest positive contribution (tf-idf x weight) to a label."""
-    idx = row.indices[row.indices < n_word]
-    if len(idx) == 0:
+    indices, values = row
+    # Word features come first and indices are sorted, so they are a prefix of the row.
+    cut = int(np.searchsorted(indices, n_word))
+    if cut == 0:
         return []
-    contrib = row[0, idx].toarray().ravel() * coef[idx]
+    idx = indices[:cut]
+    contrib = values[:cut] * coef[idx]
     order = np.argsort(-contrib)[:k]
     return [
         TermWeight(term=str(terms[idx[i]]), weight=round(float(contrib[i]), 4))

@@ -80,7 +80,7 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
             blocks.append(_source_onehot(sources, len(texts)))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
 
-    def fit_transform(self, texts, y=None, *, sources=None):  # noqa: ANN001, ANN201
+    def fit_transform(self, texts, y=None, *, sources=None):
         """Fit, then transform the same texts."""
         return self.fit(texts, sources=sources).transform(texts, sources=sources)
 

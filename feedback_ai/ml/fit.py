@@ -28,7 +28,9 @@ class FitConfig:
     random_state: int = 0
 
 
-def requirement_sentences(examples: list[Example]) -> tuple[list[str], list[bool], list[str | None]]:
+def requirement_sentences(
+    examples: list[Example],
+) -> tuple[list[str], list[bool], list[str | None]]:
     """Split annotated items into sentences, each labelled with whether it states a requirement."""
     annotated = [ex for ex in examples if ex.requirements is not None]
     mapped = [prepare(ex.text) for ex in annotated]
@@ -45,7 +47,11 @@ def requirement_sentences(examples: list[Example]) -> tuple[list[str], list[bool
         for start, end in sents:
             o_start, o_end = m.to_original(start, end)
             hit = next(
-                (st for a, b, st in targets if min(b, o_end) - max(a, o_start) > 0.5 * min(b - a, o_end - o_start)),
+                (
+                    st
+                    for a, b, st in targets
+                    if min(b, o_end) - max(a, o_start) > 0.5 * min(b - a, o_end - o_start)
+                ),
                 None,
             )
             sentences.append(m.text[start:end])
@@ -81,8 +87,11 @@ def fit_model(
         ids = taxonomy.ids
         unknown = sorted({t for i in theme_rows for t in examples[i].themes or () if t not in ids})
         if unknown:
-            raise DataError(f"Themes {unknown[:10]} are not in the taxonomy; add them or fix the labels.")
-        Y = np.zeros((len(theme_rows), len(ids)), dtype=np.int8)
+            raise DataError(
+                f"Themes {unknown[:10]} are not in the taxonomy; add them or fix the labels."
+            )
+        # int8 labels break OneVsRestClassifier beyond 127 classes (index overflow): use int64.
+        Y = np.zeros((len(theme_rows), len(ids)), dtype=np.int64)
         index = {t: j for j, t in enumerate(ids)}
         for r, i in enumerate(theme_rows):
             for t in examples[i].themes or ():
@@ -93,7 +102,9 @@ def fit_model(
     detector = None
     sentences, labels, _ = requirement_sentences(examples)
     if sentences and 0 < sum(labels) < len(labels):
-        detector = RequirementDetector(C=config.C, random_state=config.random_state).fit(sentences, labels)
+        detector = RequirementDetector(C=config.C, random_state=config.random_state).fit(
+            sentences, labels
+        )
     if kind_head is None and theme_head is None:
         raise DataError("The data labels neither `kind` nor `themes`; nothing to train.")
     return FeedbackModel(

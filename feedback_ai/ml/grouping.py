@@ -1,14 +1,17 @@
-"""Match candidate statements to existing requirements: rare-token candidate search, TF-IDF cosine + fuzzy."""
+"""Match candidate statements to requirements: rare-term candidate search, TF-IDF cosine + fuzzy."""
 
 from __future__ import annotations
 
 import hashlib
 import heapq
 import math
+from array import array
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from itertools import pairwise
 from typing import Any
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from feedback_ai.errors import DataError
@@ -21,7 +24,7 @@ STATE_VERSION = 1
 class GroupingConfig:
     """Knobs of the matcher; `threshold` is the combined score a candidate needs to join."""
 
-    threshold: float = 0.5
+    threshold: float = 0.62
     fuzzy_weight: float = 0.25  # share of the fuzzy ratio in the combined score
     sentence_weight: float = 0.3  # weight of source-sentence words next to the statement's
     bigram_weight: float = 0.5  # weight of adjacent-token pairs in the cosine
@@ -45,17 +48,23 @@ def _features(tokens: list[str], *, weight: float, bigram_weight: float) -> dict
     for tok in tokens:
         feats[tok] = feats.get(tok, 0.0) + weight
     if bigram_weight > 0:
-        for a, b in zip(tokens, tokens[1:], strict=False):
+        for a, b in pairwise(tokens):
             if a != b:
                 pair = f"{a} {b}" if a < b else f"{b} {a}"
                 feats[pair] = feats.get(pair, 0.0) + weight * bigram_weight
     return feats
 
 
-class RequirementIndex:
-    """In-memory index of requirement profiles; keys come from the caller (the database holds ids)."""
+def _tf(weight: float) -> float:
+    return 1.0 + math.log(weight) if weight >= 1 else weight
 
-    def __init__(self, *, config: GroupingConfig | None = None, normalizer: Normalizer | None = None):
+
+class RequirementIndex:
+    """In-memory index of requirement profiles; the caller (the database) owns the keys."""
+
+    def __init__(
+        self, *, config: GroupingConfig | None = None, normalizer: Normalizer | None = None
+    ):
         self.config = config or GroupingConfig()
         self.normalizer = normalizer or Normalizer()
         self._keys: list[str] = []
@@ -64,7 +73,8 @@ class RequirementIndex:
         self._fuzzy_text: list[str] = []
         self._members: list[int] = []
         self._texts: list[list[tuple[str, str | None]]] = []
-        self._postings: dict[str, list[int]] = {}
+        self._postings: dict[str, array] = {}  # term -> slots, int32, in insertion order
+        self._dead: set[int] = set()
         self._norms: list[tuple[int, float]] = []  # (statements seen when computed, profile norm)
         self._df: dict[str, int] = {}  # statements (not requirements) containing each term
         self._seen = 0
@@ -93,29 +103,20 @@ class RequirementIndex:
         for term in feats:
             self._df[term] = self._df.get(term, 0) + 1
 
-    def _vector(self, feats: dict[str, float]) -> tuple[dict[str, float], float]:
-        vec = {t: (1.0 + math.log(w) if w >= 1 else w) * self._idf(t) for t, w in feats.items()}
-        return vec, math.sqrt(sum(v * v for v in vec.values())) or 1.0
-
     def _norm(self, slot: int) -> float:
-        """Profile norm, recomputed only when the profile changed or the index grew by 10%."""
+        """Profile norm, recomputed when the profile changed or 5% more statements were seen."""
         size, norm = self._norms[slot]
-        if size < 0 or self._seen > size * 1.1 + 10:
-            norm = self._vector(self._profiles[slot])[1]
+        if size < 0 or self._seen > size * 1.05 + 1:
+            profile = self._profiles[slot]
+            norm = math.sqrt(sum((_tf(w) * self._idf(t)) ** 2 for t, w in profile.items())) or 1.0
             self._norms[slot] = (self._seen, norm)
         return norm
-
-    def _weight(self, profile: dict[str, float], term: str) -> float:
-        w = profile.get(term)
-        if w is None:
-            return 0.0
-        return (1.0 + math.log(w) if w >= 1 else w) * self._idf(term)
 
     def _index_terms(self, slot: int, terms: Iterable[str]) -> None:
         profile = self._profiles[slot]
         for term in terms:
             if " " not in term and term not in profile:
-                self._postings.setdefault(term, []).append(slot)
+                self._postings.setdefault(term, array("i")).append(slot)
 
     def observe(self, texts: Iterable[str]) -> None:
         """Count term statistics of texts (e.g. stored feedback) without adding requirements."""
@@ -126,7 +127,9 @@ class RequirementIndex:
         """Open a new requirement from a statement and return its key."""
         key = key or self.new_key(statement)
         if key in self._slot:
-            raise DataError(f"requirement key {key!r} is already indexed; use extend() to add members")
+            raise DataError(
+                f"requirement key {key!r} is already indexed; use extend() to add members"
+            )
         tokens, feats = self._analyse(statement, sentence)
         self._count(feats)
         slot = len(self._keys)
@@ -142,7 +145,7 @@ class RequirementIndex:
         return key
 
     def extend(self, key: str, statement: str, *, sentence: str | None = None) -> None:
-        """Record a member of a requirement; its words enrich the profile up to `profile_members`."""
+        """Record a member; its words enrich the profile up to `profile_members` members."""
         slot = self._slot.get(key)
         if slot is None:
             raise DataError(f"unknown requirement key {key!r}; add() it first")
@@ -160,9 +163,13 @@ class RequirementIndex:
 
     def remove(self, key: str) -> None:
         """Forget a requirement (merged or rejected); its postings are skipped lazily."""
-        self._slot.pop(key, None)
+        slot = self._slot.pop(key, None)
+        if slot is not None:
+            self._dead.add(slot)
 
-    def search(self, statement: str, *, sentence: str | None = None, k: int = 5) -> list[tuple[str, float]]:
+    def search(
+        self, statement: str, *, sentence: str | None = None, k: int = 5
+    ) -> list[tuple[str, float]]:
         """The k best requirements for a statement, as (key, combined score), best first."""
         cfg = self.config
         tokens, feats = self._analyse(statement, sentence)
@@ -170,21 +177,17 @@ class RequirementIndex:
             (t for t in feats if " " not in t and t in self._postings),
             key=lambda t: (len(self._postings[t]), t),
         )[: cfg.max_probe_terms]
-        votes: dict[int, float] = {}
-        for term in probe:
-            weight = self._idf(term)
-            for slot in self._postings[term][-cfg.max_postings :]:
-                votes[slot] = votes.get(slot, 0.0) + weight
-        live = ((s, v) for s, v in votes.items() if self._slot.get(self._keys[s]) == s)
-        shortlist = heapq.nsmallest(cfg.max_candidates, live, key=lambda sv: (-sv[1], sv[0]))
+        shortlist = self._shortlist(probe)
         if not shortlist:
             return []
-        qvec, qnorm = self._vector(feats)
+        idf = {t: self._idf(t) for t in feats}
+        qtf = {t: _tf(w) * idf[t] * idf[t] for t, w in feats.items()}
+        qnorm = math.sqrt(sum((_tf(w) * idf[t]) ** 2 for t, w in feats.items())) or 1.0
         qtext = " ".join(tokens)
         scored = []
-        for slot, _ in shortlist:
+        for slot in shortlist:
             profile = self._profiles[slot]
-            dot = sum(w * self._weight(profile, t) for t, w in qvec.items())
+            dot = sum(w * _tf(profile[t]) for t, w in qtf.items() if t in profile)
             cosine = dot / (qnorm * self._norm(slot))
             ratio = fuzz.token_sort_ratio(qtext, self._fuzzy_text[slot]) / 100.0
             score = (1 - cfg.fuzzy_weight) * cosine + cfg.fuzzy_weight * ratio
@@ -192,8 +195,31 @@ class RequirementIndex:
         best = heapq.nsmallest(k, scored, key=lambda ss: (-ss[0], ss[1]))
         return [(self._keys[slot], score) for score, slot in best]
 
-    def match(self, statement: str, *, sentence: str | None = None, new_key: str | None = None) -> Match:
-        """Join the best requirement above threshold, or open a new one; returns (key, score, created)."""
+    def _shortlist(self, probe: list[str]) -> list[int]:
+        """Slots sharing the most idf weight with the probe terms; reads at most a fixed number."""
+        cfg = self.config
+        if not probe:
+            return []
+        cap = cfg.max_postings
+        parts = [np.frombuffer(self._postings[t], dtype=np.int32)[-cap:] for t in probe]
+        weights = [np.full(len(p), self._idf(t)) for p, t in zip(parts, probe, strict=True)]
+        slots, inverse = np.unique(np.concatenate(parts), return_inverse=True)
+        votes = np.bincount(inverse, weights=np.concatenate(weights))
+        del parts
+        if self._dead:
+            votes[np.isin(slots, list(self._dead))] = 0.0
+        k = min(cfg.max_candidates, int(np.count_nonzero(votes)))
+        if k == 0:
+            return []
+        kth = np.partition(votes, len(votes) - k)[len(votes) - k]
+        keep = np.flatnonzero(votes >= kth)
+        order = sorted(zip((-votes[keep]).tolist(), slots[keep].tolist(), strict=True))
+        return [slot for _, slot in order[:k]]
+
+    def match(
+        self, statement: str, *, sentence: str | None = None, new_key: str | None = None
+    ) -> Match:
+        """Join the best requirement above threshold or open a new one: (key, score, created)."""
         hits = self.search(statement, sentence=sentence, k=1)
         if hits and hits[0][1] >= self.config.threshold:
             key, score = hits[0]
@@ -207,7 +233,7 @@ class RequirementIndex:
         return [self.match(s) for s in statements]
 
     def new_key(self, statement: str) -> str:
-        """A deterministic key for a new requirement: hash of its normalised words, de-duplicated."""
+        """A deterministic key for a new requirement: hash of its normalised words."""
         base = hashlib.sha1(" ".join(self.normalizer.tokens(statement)).encode()).hexdigest()[:12]
         key, n = f"req_{base}", 1
         while key in self._slot:
@@ -222,10 +248,14 @@ class RequirementIndex:
         return {"version": STATE_VERSION, "config": asdict(self.config), "requirements": reqs}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any], *, normalizer: Normalizer | None = None) -> RequirementIndex:
-        """Rebuild an index from `to_state()` output (or from titles and statements kept in a database)."""
+    def from_state(
+        cls, state: dict[str, Any], *, normalizer: Normalizer | None = None
+    ) -> RequirementIndex:
+        """Rebuild from `to_state()` output, or from titles and statements kept in a database."""
         if state.get("version") != STATE_VERSION:
-            raise DataError(f"grouping state version {state.get('version')!r} != {STATE_VERSION}; rebuild it")
+            raise DataError(
+                f"grouping state version {state.get('version')!r} != {STATE_VERSION}; rebuild it"
+            )
         index = cls(config=GroupingConfig(**state.get("config", {})), normalizer=normalizer)
         for req in state["requirements"]:
             (first, first_sentence), *rest = req["texts"]

@@ -1,4 +1,4 @@
-"""Fast statement normalisation for grouping: synonyms, contractions, stopwords and a light stemmer."""
+"""Fast statement normalisation for grouping: synonyms, contractions, stopwords, light stemming."""
 
 from __future__ import annotations
 
@@ -39,29 +39,47 @@ DEFAULT_TOKEN_SYNONYMS: Mapping[str, str] = {
     "lag": "slow",
     "laggy": "slow",
     "sluggish": "slow",
+    "synchroniz": "sync",
+    "synchronis": "sync",
+    "synchron": "sync",
     "app": "",
     "pleas": "",
     "plz": "",
     "pls": "",
 }
-_CONTRACTIONS = ((r"won't", "will not"), (r"can't", "can not"), (r"n't", " not"), (r"'(?:s|re|ve|ll|d|m)\b", ""))
-STOPWORDS: frozenset[str] = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can cannot could did do does doing don down during each else even ever every
-    few for from further get gets getting got had has have having he her here hers him his how i if in into
-    is it its itself just let like lot lots make me more most much must my need needs needed no nor not now
-    of off on once only or other our ours out over own please really same she should so some such than
-    thank thanks that the their them then there these they this those through to too under until up us
-    very want wanted wants was way we well were what when where which while who whom why will wish with
-    would you your yours able ability allow allows add adding added option options feature features
-    maybe great good nice love awesome would hi hello also still already yet one thing things
-    """.split()
+_CONTRACTIONS = (
+    (r"won't", "will not"),
+    (r"can't", "can not"),
+    (r"n't", " not"),
+    (r"'(?:s|re|ve|ll|d|m)\b", ""),
 )
+# fmt: off
+STOPWORDS: frozenset[str] = frozenset((
+    "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any",
+    "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both",
+    "but", "by", "can", "cannot", "could", "did", "do", "does", "doing", "don", "down", "during",
+    "each", "else", "even", "ever", "every", "few", "for", "from", "further", "get", "gets",
+    "getting", "got", "had", "has", "have", "having", "he", "her", "here", "hers", "him", "his",
+    "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let", "like", "lot",
+    "lots", "make", "me", "more", "most", "much", "must", "my", "need", "needs", "needed", "no",
+    "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out",
+    "over", "own", "please", "really", "same", "she", "should", "so", "some", "such", "than",
+    "thank", "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this",
+    "those", "through", "to", "too", "under", "until", "up", "us", "very", "want", "wanted",
+    "wants", "was", "way", "we", "well", "were", "what", "when", "where", "which", "while", "who",
+    "whom", "why", "will", "wish", "with", "would", "you", "your", "yours", "able", "ability",
+    "allow", "allows", "add", "adding", "added", "option", "options", "feature", "features",
+    "maybe", "great", "good", "nice", "love", "awesome", "hi", "hello", "still", "already", "yet",
+    "one", "thing", "things", "support",
+))
+# fmt: on
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
+# fmt: off
 _RULES = (
-    ("ies", "y", 2), ("sses", "ss", 2), ("ness", "", 3), ("ments", "", 4), ("ment", "", 4),
-    ("ings", "", 3), ("ing", "", 3), ("ied", "y", 2), ("ed", "", 3), ("ly", "", 4),
+    ('ies', 'y', 2), ('sses', 'ss', 2), ('ness', '', 3), ('ments', '', 4), ('ment', '', 4),
+    ('ings', '', 3), ('ing', '', 3), ('ied', 'y', 2), ('ed', '', 3), ('ly', '', 4),
 )
+# fmt: on
 _KEEP_S = ("ss", "us", "is", "os")
 
 
@@ -87,7 +105,7 @@ def stem(word: str) -> str:
 
 
 class Normalizer:
-    """Turns a statement into stemmed content tokens; the same instance always gives the same output."""
+    """Turns a statement into stemmed content tokens, deterministically."""
 
     def __init__(
         self,
@@ -97,14 +115,16 @@ class Normalizer:
         stopwords: frozenset[str] = STOPWORDS,
     ) -> None:
         self.phrase_synonyms = tuple(phrase_synonyms)
-        self.token_synonyms = dict(DEFAULT_TOKEN_SYNONYMS if token_synonyms is None else token_synonyms)
+        self.token_synonyms = dict(
+            DEFAULT_TOKEN_SYNONYMS if token_synonyms is None else token_synonyms
+        )
         self.stopwords = stopwords
         self._phrases = [(re.compile(rf"\b(?:{p})\b"), r) for p, r in self.phrase_synonyms]
         self._contractions = [(re.compile(p), r) for p, r in _CONTRACTIONS]
         self._token_cache: dict[str, str] = {}
 
     def clean(self, text: str) -> str:
-        """Lowercase, fold unicode and apostrophes, expand contractions and apply phrase synonyms."""
+        """Lowercase, fold unicode, expand contractions and apply phrase synonyms."""
         text = unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'")
         for pattern, replacement in self._contractions:
             text = pattern.sub(replacement, text)

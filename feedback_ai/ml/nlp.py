@@ -1,13 +1,14 @@
-"""spaCy pipelines: a cheap tokenizer+sentencizer for every text, the parser only where it is needed."""
+"""spaCy's parser, only for the sentences that need it, and a fast rule-based sentence splitter."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import re
 from functools import lru_cache
 
-import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from feedback_ai.errors import ArtifactError
 
@@ -26,32 +27,103 @@ def spacy_package_name() -> str:
     )
 
 
+_FAST_POS = "feedback_ai_fast_pos"
+
+
+def _tag_maps(nlp: Language) -> tuple[dict[str, dict], dict[tuple[str, str], dict]]:
+    """Tag -> attrs and (tag, lower) -> attrs, from the attribute ruler's one-token rules."""
+    by_tag: dict[str, dict] = {}
+    by_word: dict[tuple[str, str], dict] = {}
+    for rule in nlp.get_pipe("attribute_ruler").patterns:
+        pattern = rule["patterns"][0]
+        if len(pattern) != 1:
+            continue
+        keys = set(pattern[0])
+        if keys == {"TAG"}:
+            by_tag[pattern[0]["TAG"]] = rule["attrs"]
+        elif keys == {"TAG", "LOWER"} and isinstance(pattern[0]["LOWER"], str):
+            by_word[(pattern[0]["TAG"], pattern[0]["LOWER"])] = rule["attrs"]
+    return by_tag, by_word
+
+
 @lru_cache(maxsize=1)
 def load_parser() -> Language:
-    """The full English pipeline without NER, used on requirement sentences only."""
+    """Tagger and parser, for requirement sentences only.
+
+    The attribute ruler and lemmatizer cost as much as the parser itself, so a cheap component maps
+    tags to POS and morphology and lemmatises, with a cache, only the words the statement rules read.
+    """
     module = importlib.import_module(spacy_package_name())
-    return module.load(exclude=["ner"])
+    nlp = module.load(exclude=["ner"], disable=["attribute_ruler", "lemmatizer"])
+    by_tag, by_word = _tag_maps(nlp)
+    lemmatizer = nlp.get_pipe("lemmatizer")
+    strings = nlp.vocab.strings
+    from spacy.parts_of_speech import IDS as POS_IDS
 
+    # Integer ids throughout: the string setters would cost more than the parse.
+    pos_of_tag = {strings.add(t): POS_IDS[a["POS"]] for t, a in by_tag.items() if "POS" in a}
+    pos_of_word = {
+        (strings.add(t), strings.add(w)): POS_IDS[a["POS"]]
+        for (t, w), a in by_word.items()
+        if "POS" in a
+    }
+    morph_of = {strings.add(t): a.get("MORPH") for t, a in by_tag.items()}
+    wanted = {POS_IDS["VERB"], POS_IDS["AUX"], POS_IDS["NOUN"]}
+    x_pos = POS_IDS["X"]
+    lemmas: dict[tuple[int, int], int] = {}
 
-@lru_cache(maxsize=1)
-def load_sentencizer() -> Language:
-    """A tokenizer plus rule-based sentence splitter: about 100x faster than the parser."""
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
+    @Language.component(_FAST_POS)
+    def fast_pos(doc: Doc) -> Doc:
+        for token in doc:
+            tag, lower = token.tag, token.lower
+            pos = pos_of_word.get((tag, lower)) or pos_of_tag.get(tag, x_pos)
+            token.pos = pos
+            if pos not in wanted:
+                token.lemma = lower
+                continue
+            key = (lower, tag)
+            if key not in lemmas:
+                if morph_of.get(tag):
+                    token.set_morph(morph_of[tag])
+                lemmas[key] = strings.add(lemmatizer.rule_lemmatize(token)[0].lower())
+            token.lemma = lemmas[key]
+        return doc
+
+    nlp.add_pipe(_FAST_POS, after="parser")
     return nlp
 
 
-def sentence_spans(texts: list[str], *, batch_size: int = 256) -> list[list[tuple[int, int]]]:
+# Sentence ends: terminal punctuation (with closing quotes/brackets) before whitespace, or a line break.
+# Like spaCy's rule-based sentencizer, but ~20x faster and aware of line breaks (bullets, notes).
+_END = re.compile(r"[.!?…]+[\"')\]]*(?=[ \t])|\n")
+_ABBREVIATIONS = frozenset(
+    {"e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "approx.", "no."}
+)
+
+
+def sentence_spans(texts: list[str]) -> list[list[tuple[int, int]]]:
     """Character spans of the sentences of each text."""
-    nlp = load_sentencizer()
-    spans: list[list[tuple[int, int]]] = []
-    for doc in nlp.pipe(texts, batch_size=batch_size):
-        sents = []
-        for sent in doc.sents:
-            text = sent.text.strip()
-            if not text:
+    return [_split(text) for text in texts]
+
+
+def _split(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in _END.finditer(text):
+        if match.group() != "\n":
+            word = text[text.rfind(" ", start, match.start()) + 1 : match.end()].lstrip("(\"'")
+            if word.lower() in _ABBREVIATIONS or (len(word) == 2 and word[0].isupper()):
                 continue
-            start = sent.start_char + (len(sent.text) - len(sent.text.lstrip()))
-            sents.append((start, start + len(text)))
-        spans.append(sents)
+        _add(spans, text, start, match.end())
+        start = match.end()
+    _add(spans, text, start, len(text))
     return spans
+
+
+def _add(spans: list[tuple[int, int]], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    # A bullet marker alone ("-", "*", "1.") is not a sentence.
+    if stripped and any(ch.isalnum() for ch in stripped):
+        lead = len(chunk) - len(chunk.lstrip())
+        spans.append((start + lead, start + lead + len(stripped)))

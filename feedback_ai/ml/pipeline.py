@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
-from feedback_ai.ml.explain import evidence_sentence, make_evidence, top_terms
+from feedback_ai.ml.explain import csr_row, evidence_sentence, make_evidence, top_terms
 from feedback_ai.ml.features import FeedbackFeaturizer
 from feedback_ai.ml.language import guess_language
 from feedback_ai.ml.nlp import sentence_spans
@@ -59,12 +59,14 @@ def _odd_input(mapped: MappedText) -> tuple[str, list[str]] | None:
     if not any(ch.isalnum() for ch in mapped.text):
         return "und", ["no_text"]
     language = guess_language(mapped.text[:2000])
-    if language != "en":
+    if language not in ("en", "und"):  # "und": digits and symbols only, scored as they are
         return language, ["non_english"]
     return None
 
 
-def _fallback(model: FeedbackModel, mapped: MappedText, language: str, flags: list[str]) -> Prediction:
+def _fallback(
+    model: FeedbackModel, mapped: MappedText, language: str, flags: list[str]
+) -> Prediction:
     kind = FALLBACK_KIND if FALLBACK_KIND in model.kinds else None
     return Prediction(
         kind=kind,
@@ -98,6 +100,7 @@ def predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predic
         texts = [m.text for _, m, _ in prepared]
         sources = [items[i].source for i, _, _ in prepared]
         X = model.featurizer.transform(texts, sources=sources)
+        X.sort_indices()
         sentences = sentence_spans(texts)
         kind_proba = model.kind_head.predict_proba(X) if model.kind_head else None
         theme_proba = model.theme_head.predict_proba(X) if model.theme_head else None
@@ -107,7 +110,7 @@ def predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predic
                 model,
                 mapped=mapped,
                 flags=flags,
-                x=X[row],
+                x=csr_row(X, row),
                 sentences=sentences[row],
                 kind_proba=None if kind_proba is None else kind_proba[row],
                 theme_proba=None if theme_proba is None else theme_proba[row],
@@ -151,7 +154,7 @@ def _assemble(
     *,
     mapped: MappedText,
     flags: list[str],
-    x,  # noqa: ANN001 - one CSR row
+    x,
     sentences: list[tuple[int, int]],
     kind_proba: np.ndarray | None,
     theme_proba: np.ndarray | None,
@@ -165,14 +168,21 @@ def _assemble(
         best = int(np.argmax(kind_proba))
         kind = str(model.kind_head.classes_[best])
         kind_score = round(float(kind_proba[best]), 4)
-        kind_scores = {str(c): round(float(p), 4) for c, p in zip(model.kind_head.classes_, kind_proba, strict=True)}
+        kind_scores = {
+            str(c): round(float(p), 4)
+            for c, p in zip(model.kind_head.classes_, kind_proba, strict=True)
+        }
         words = top_terms(x, model.kind_head.coef_for(kind), terms, n_word=n_word)
-        explanations.append(Explanation("kind", kind, words, evidence_sentence(mapped, sentences, words)))
+        explanations.append(
+            Explanation("kind", kind, words, evidence_sentence(mapped, sentences, words))
+        )
     themes: list[ScoredLabel] = []
     theme_scores: dict[str, float] = {}
     if theme_proba is not None and model.theme_head is not None:
         head = model.theme_head
-        theme_scores = {str(t): round(float(p), 4) for t, p in zip(head.labels_, theme_proba, strict=True)}
+        theme_scores = {
+            str(t): round(float(p), 4) for t, p in zip(head.labels_, theme_proba, strict=True)
+        }
         cut = np.maximum(head.thresholds_, model.theme_floor)
         for j in np.argsort(-theme_proba):
             if theme_proba[j] < cut[j]:
@@ -181,7 +191,9 @@ def _assemble(
             themes.append(ScoredLabel(label, round(float(theme_proba[j]), 4)))
             coef = head.coef_for(label)
             words = [] if coef is None else top_terms(x, coef, terms, n_word=n_word)
-            explanations.append(Explanation("theme", label, words, evidence_sentence(mapped, sentences, words)))
+            explanations.append(
+                Explanation("theme", label, words, evidence_sentence(mapped, sentences, words))
+            )
     return Prediction(
         kind=kind,
         kind_score=kind_score,

@@ -11,17 +11,74 @@ from feedback_ai.ml.embeddings import BUNDLED_EMBEDDINGS
 
 # Verbs that wrap the real ask ("we need to...", "would love to...") rather than being it.
 _WISH = {
-    "want", "need", "like", "love", "wish", "hope", "require", "request", "expect", "prefer",
-    "appreciate", "ask", "suggest", "be", "would", "mean", "plan", "try", "seem", "help", "keep",
-    "start", "continue",
+    "want",
+    "need",
+    "like",
+    "love",
+    "wish",
+    "hope",
+    "require",
+    "request",
+    "expect",
+    "prefer",
+    "appreciate",
+    "ask",
+    "suggest",
+    "be",
+    "would",
+    "mean",
+    "plan",
+    "try",
+    "seem",
+    "help",
+    "keep",
+    "start",
+    "continue",
 }
 # Verbs that describe a fault: the statement becomes "Fix ...".
 _FAULT = {
-    "crash", "fail", "break", "freeze", "hang", "stop", "error", "lag", "die", "disappear",
-    "reset", "duplicate", "timeout", "glitch", "lose", "drop", "bug",
+    "crash",
+    "fail",
+    "break",
+    "freeze",
+    "hang",
+    "stop",
+    "error",
+    "lag",
+    "die",
+    "disappear",
+    "reset",
+    "duplicate",
+    "timeout",
+    "glitch",
+    "lose",
+    "drop",
+    "bug",
 }
-_DROP_DEPS = {"nsubj", "nsubjpass", "aux", "auxpass", "mark", "punct", "intj", "discourse", "cc", "expl"}
-_DROP_WORDS = {"please", "pls", "plz", "also", "really", "just", "maybe", "somehow", "ever", "kindly"}
+_DROP_DEPS = {
+    "nsubj",
+    "nsubjpass",
+    "aux",
+    "auxpass",
+    "mark",
+    "punct",
+    "intj",
+    "discourse",
+    "cc",
+    "expl",
+}
+_DROP_WORDS = {
+    "please",
+    "pls",
+    "plz",
+    "also",
+    "really",
+    "just",
+    "maybe",
+    "somehow",
+    "ever",
+    "kindly",
+}
 _DETS = {"the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "some", "any", "this"}
 _MAX_WORDS = 10
 
@@ -33,9 +90,10 @@ def _content_verb(token: Token, depth: int = 0) -> Token | None:
     if token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() not in _WISH:
         return token
     # "we need SSO before we can roll out": the object is the ask, not the trailing clause.
-    if token.lemma_.lower() != "be" and any(c.dep_ == "dobj" for c in token.children):
-        if not any(c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB" for c in token.children):
-            return token
+    has_object = any(c.dep_ == "dobj" for c in token.children)
+    has_clause = any(c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB" for c in token.children)
+    if token.lemma_.lower() != "be" and has_object and not has_clause:
+        return token
     for child in token.children:
         if child.dep_ in {"xcomp", "ccomp", "advcl", "acl", "relcl", "conj"} and child.pos_ in {
             "VERB",
@@ -47,7 +105,10 @@ def _content_verb(token: Token, depth: int = 0) -> Token | None:
     for child in token.children:
         if child.dep_ in {"attr", "acomp", "dobj", "nsubj"}:
             for grand in child.children:
-                if grand.dep_ in {"acl", "relcl", "xcomp", "ccomp", "advcl"} and grand.pos_ == "VERB":
+                if (
+                    grand.dep_ in {"acl", "relcl", "xcomp", "ccomp", "advcl"}
+                    and grand.pos_ == "VERB"
+                ):
                     found = _content_verb(grand, depth + 1)
                     if found is not None:
                         return found
@@ -67,7 +128,12 @@ def _common_words() -> frozenset[str]:
 def _display(token: Token) -> str:
     """Sentence-initial capitals are not part of a name ("Keyboard shortcuts" -> "keyboard")."""
     text = token.text
-    if token.is_sent_start and text[:1].isupper() and text[1:].islower() and token.lower_ in _common_words():
+    if (
+        token.is_sent_start
+        and text[:1].isupper()
+        and text[1:].islower()
+        and token.lower_ in _common_words()
+    ):
         return token.lower_
     return text
 
@@ -99,7 +165,13 @@ def _verb_phrase(verb: Token) -> list[Token]:
 
 def _wrapped_action(obj: Token | None) -> Token | None:
     """ "the ability/option/way to set X" -> the verb "set"."""
-    if obj is None or obj.lemma_.lower() not in {"ability", "option", "way", "possibility", "feature"}:
+    if obj is None or obj.lemma_.lower() not in {
+        "ability",
+        "option",
+        "way",
+        "possibility",
+        "feature",
+    }:
         return None
     return next((c for c in obj.children if c.dep_ in {"acl", "relcl"} and c.pos_ == "VERB"), None)
 
@@ -124,7 +196,12 @@ def _gerund(lemma: str) -> str:
         return lemma[:-2] + "ying"
     if lemma.endswith("e") and not lemma.endswith(("ee", "ye")) and len(lemma) > 2:
         return lemma[:-1] + "ing"
-    if len(lemma) >= 3 and lemma[-1] in "bdgmnpt" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+    if (
+        len(lemma) >= 3
+        and lemma[-1] in "bdgmnpt"
+        and lemma[-2] in "aeiou"
+        and lemma[-3] not in "aeiou"
+    ):
         return lemma + lemma[-1] + "ing"
     return lemma + "ing"
 
@@ -137,7 +214,9 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
         if token.lemma_.lower() in _FAULT or negated or nothing:
             subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
             if subject is None and token is not root:
-                subject = next((c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+                subject = next(
+                    (c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}), None
+                )
             if subject is not None and subject.pos_ != "PRON":
                 verb_word = "" if nothing else " " + _gerund(token.lemma_.lower())
                 if negated:
@@ -161,7 +240,11 @@ def _described_problem(root: Token) -> str | None:
         return None
     rest: list[Token] = []
     for child in root.children:
-        if child.dep_ in {"dobj", "prt", "prep", "acomp", "advmod", "neg", "attr", "dative", "oprd"} and child.i > root.i:
+        if (
+            child.dep_
+            in {"dobj", "prt", "prep", "acomp", "advmod", "neg", "attr", "dative", "oprd"}
+            and child.i > root.i
+        ):
             rest.extend(child.subtree)
     passive = any(c.dep_ == "auxpass" for c in root.children)
     verb = root.text.lower() if passive else _gerund(root.lemma_.lower())

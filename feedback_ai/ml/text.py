@@ -28,7 +28,7 @@ _PII_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 PII_PLACEHOLDERS: tuple[str, ...] = tuple(p for p, _ in _PII_PATTERNS)
-_CONTROL_OR_WS = re.compile(r"[\x00-\x1f\x7f]|\s\s|^\s|\s$")
+_CONTROL_OR_WS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\s\s|^\s|\s$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +69,13 @@ def normalize(text: str) -> MappedText:
     for i, ch in enumerate(text):
         norm = ch if ch.isascii() else unicodedata.normalize("NFKC", ch)
         if ch.isspace() or norm.isspace():
+            # A run of whitespace becomes one space, or one newline if it held a line break
+            # (line breaks separate bullets and sentences).
             if prev_space:
+                if ch in "\n\r" and out and out[-1] == " ":
+                    out[-1] = "\n"
                 continue
-            norm, prev_space = " ", True
+            norm, prev_space = ("\n" if ch in "\n\r" else " "), True
         elif unicodedata.category(ch)[0] == "C":
             continue
         else:
@@ -80,7 +84,7 @@ def normalize(text: str) -> MappedText:
             out.append(c)
             starts.append(i)
             ends.append(i + 1)
-    if out and out[-1] == " ":
+    if out and out[-1] in " \n":
         out.pop(), starts.pop(), ends.pop()
     return MappedText(text="".join(out), original=text, starts=tuple(starts), ends=tuple(ends))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,23 +26,31 @@ class TrainResult:
     metrics: dict
 
 
-def taxonomy_for(examples: list[Example], taxonomy_path: Path | str | None, *, bundled: bool) -> Taxonomy:
-    """The given taxonomy, the default one for the seed, or one derived from the data's own labels."""
+def taxonomy_for(
+    examples: list[Example], taxonomy_path: Path | str | None, *, bundled: bool
+) -> tuple[Taxonomy, list[Example]]:
+    """The given taxonomy, the default one for the seed, or one derived from the data's own labels.
+
+    Derived themes get ids made from their labels ("Card payment fee?" -> "card_payment_fee") and keep
+    the label as their name; the examples are relabelled with those ids.
+    """
     if taxonomy_path is not None or bundled:
-        return load_taxonomy(taxonomy_path)
+        return load_taxonomy(taxonomy_path), examples
     labels = sorted({t for ex in examples for t in ex.themes or ()})
-    if not labels:
-        return Taxonomy(themes=())
-    bad = [lab for lab in labels if slugify(lab) != lab]
-    if bad:
-        raise DataError(
-            f"Theme labels {bad[:5]} are not valid ids; pass --taxonomy with ids, or use ids like "
-            f"{slugify(bad[0])!r} in the data."
-        )
-    return Taxonomy(themes=tuple(Theme(id=lab, name=lab.replace("_", " ").capitalize()) for lab in labels))
+    ids = {label: slugify(label) for label in labels}
+    clashes = sorted({i for i in ids.values() if list(ids.values()).count(i) > 1})
+    if clashes:
+        raise DataError(f"Theme labels collide once made into ids {clashes[:5]}; pass --taxonomy.")
+    taxonomy = Taxonomy(themes=tuple(Theme(id=ids[label], name=label) for label in labels))
+    relabelled = [
+        replace(ex, themes=tuple(ids[t] for t in ex.themes)) if ex.themes else ex for ex in examples
+    ]
+    return taxonomy, relabelled
 
 
-def split_holdout(examples: list[Example], *, fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+def split_holdout(
+    examples: list[Example], *, fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
     """A reproducible split, stratified by kind when kinds exist."""
     groups: dict[str | None, list[Example]] = {}
     for ex in examples:
@@ -53,7 +61,7 @@ def split_holdout(examples: list[Example], *, fraction: float, seed: int) -> tup
     for key in sorted(groups, key=str):
         items = groups[key][:]
         rng.shuffle(items)
-        n_held = int(round(len(items) * fraction))
+        n_held = round(len(items) * fraction)
         held.extend(items[:n_held])
         train.extend(items[n_held:])
     return train, held
@@ -76,7 +84,7 @@ def train_model(
     """Fit on `data` (the bundled seed when None), evaluate on held-out data, save to models_dir."""
     started = time.perf_counter()
     examples = load_seed() if data is None else read_examples(data)
-    taxonomy = taxonomy_for(examples, taxonomy_path, bundled=data is None)
+    taxonomy, examples = taxonomy_for(examples, taxonomy_path, bundled=data is None)
     version = version or new_version(examples)
     config = config or FitConfig()
     metrics: dict = {"version": version}
@@ -95,5 +103,11 @@ def train_model(
         "holdout_fraction": holdout,
     }
     path = Path(models_dir) / version
-    save_model(model, path, metrics=metrics, card=render_card(model, metrics=metrics, data=data_info), data=data_info)
+    save_model(
+        model,
+        path,
+        metrics=metrics,
+        card=render_card(model, metrics=metrics, data=data_info),
+        data=data_info,
+    )
     return TrainResult(version=version, path=path, metrics=metrics)

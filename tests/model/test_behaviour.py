@@ -25,7 +25,9 @@ class TestMinimumFunctionality:
         assert _one(model, text).kind == kind
 
     def test_obvious_theme(self, model) -> None:
-        pred = _one(model, "We were charged twice on our last invoice, please refund the duplicate payment.")
+        pred = _one(
+            model, "We were charged twice on our last invoice, please refund the duplicate payment."
+        )
         assert "billing_pricing" in [t.label for t in pred.themes]
 
     def test_request_yields_candidate_with_evidence(self, model) -> None:
@@ -91,7 +93,9 @@ class TestDirection:
     )
     def test_please_add_raises_feature_request(self, model, text: str) -> None:
         before = _one(model, text).kind_scores["feature_request"]
-        after = _one(model, text + " Please add a Slack integration.").kind_scores["feature_request"]
+        after = _one(model, text + " Please add a Slack integration.").kind_scores[
+            "feature_request"
+        ]
         assert after > before
 
     def test_crash_raises_bug(self, model) -> None:
@@ -104,7 +108,12 @@ class TestDirection:
 class TestOddInput:
     @pytest.mark.parametrize(
         ("text", "flag"),
-        [("", "empty"), ("   \n\t ", "empty"), ("🔥🔥👍", "no_text"), ("La aplicación no funciona y el soporte es muy lento", "non_english")],
+        [
+            ("", "empty"),
+            ("   \n\t ", "empty"),
+            ("🔥🔥👍", "no_text"),
+            ("La aplicación no funciona y el soporte es muy lento", "non_english"),
+        ],
     )
     def test_defined_outcome(self, model, text: str, flag: str) -> None:
         pred = _one(model, text)

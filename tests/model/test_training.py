@@ -54,20 +54,35 @@ def test_kind_only_file_skips_theme_head(tmp_path, rows) -> None:
 
 def test_custom_taxonomy_derived_from_labels(tmp_path) -> None:
     texts = {
-        "card_arrival": ["where is my new card", "card still not arrived", "when will my card come"],
+        "card_arrival": [
+            "where is my new card",
+            "card still not arrived",
+            "when will my card come",
+        ],
         "top_up": ["how do i top up", "top up failed", "add money to my account"],
     }
-    rows = [{"text": f"{t} ({i})", "themes": label} for label, ts in texts.items() for i in range(6) for t in ts]
+    rows = [
+        {"text": f"{t} ({i})", "themes": label}
+        for label, ts in texts.items()
+        for i in range(6)
+        for t in ts
+    ]
     data = _write_csv(tmp_path / "intents.csv", rows, ["text", "themes"])
     result = train_model(data=data, models_dir=tmp_path / "m", holdout=0.0, config=FAST)
     model = load_model(result.path)
     assert model.taxonomy.ids == ["card_arrival", "top_up"]
-    best = max(predict(model, [FeedbackInput("my card has not arrived yet")])[0].theme_scores.items(), key=lambda kv: kv[1])
+    best = max(
+        predict(model, [FeedbackInput("my card has not arrived yet")])[0].theme_scores.items(),
+        key=lambda kv: kv[1],
+    )
     assert best[0] == "card_arrival"
 
 
 def test_unknown_theme_against_given_taxonomy_is_a_clear_error(tmp_path) -> None:
-    rows = [{"text": f"text number {i}", "themes": "not_a_theme", "kind": "bug" if i % 2 else "praise"} for i in range(20)]
+    rows = [
+        {"text": f"text number {i}", "themes": "not_a_theme", "kind": "bug" if i % 2 else "praise"}
+        for i in range(20)
+    ]
     data = _write_csv(tmp_path / "bad.csv", rows, ["text", "themes", "kind"])
     tax = Path(__file__).resolve().parents[2] / "feedback_ai" / "data" / "taxonomy.yaml"
     with pytest.raises(DataError, match="not in the taxonomy"):

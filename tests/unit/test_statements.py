@@ -32,8 +32,10 @@ def test_statement(nlp, sentence: str, statement: str) -> None:
 
 
 def test_statement_is_short_and_unpunctuated(nlp) -> None:
-    doc = nlp("Honestly, could you please, please let admins bulk-archive old projects, tasks, "
-              "files and comments from the settings page in one go without clicking forever?")
+    doc = nlp(
+        "Honestly, could you please, please let admins bulk-archive old projects, tasks, "
+        "files and comments from the settings page in one go without clicking forever?"
+    )
     text, _ = make_statement(doc)
     assert text[0].isupper()
     assert not text.endswith((".", "?", "!"))

@@ -38,7 +38,7 @@ class TestOffsets:
     def test_whitespace_and_unicode_map_back(self) -> None:
         original = "  Export\u00a0\u00a0reports \n\n as ﬁle  "
         mapped = normalize(original)
-        assert mapped.text == "Export reports as file"
+        assert mapped.text == "Export reports\nas file"
         start = mapped.text.index("reports")
         s, e = mapped.to_original(start, start + len("reports"))
         assert original[s:e] == "reports"

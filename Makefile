@@ -1,0 +1,42 @@
+# The two commands a new user runs: `make serve` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: install serve test lint format bench-quality bench-throughput bench-api clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+## Install, create the database, train the default model if none, serve API + review page.
+serve: install
+	$(BIN)/feedback-ai serve
+
+## Install test dependencies and run the whole suite (set FEEDBACK_AI_TEST_DATABASE_URL for PostgreSQL).
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check feedback_ai tests bench
+	$(BIN)/ruff format --check feedback_ai tests bench
+
+format: install
+	$(BIN)/ruff format feedback_ai tests bench
+	$(BIN)/ruff check --fix feedback_ai tests bench
+
+bench-quality: install
+	cd bench && ../$(BIN)/python quality.py
+
+bench-throughput: install
+	$(BIN)/python bench/throughput.py
+
+bench-api: install
+	$(BIN)/python bench/api_load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

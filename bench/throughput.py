@@ -1,0 +1,72 @@
+"""Throughput of the shared predict (kind + themes + requirement extraction) on one core.
+
+Usage: python bench/throughput.py [--model DIR] [--items 4000] [--runs 5]
+Prints items/s per run, the median, and the peak RSS. Typical items: the golden set's 1-3 sentence texts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+# One core, as the target says: pin BLAS threads before numpy loads.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from feedback_ai.ml import FeedbackInput, load_model, predict
+from feedback_ai.ml.dataset import load_golden
+from feedback_ai.ml.nlp import sentence_spans
+from feedback_ai.ml.train import train_model
+
+
+def typical_items(n: int) -> list[FeedbackInput]:
+    """Golden-set items of 1-3 sentences, cycled to n."""
+    golden = load_golden()
+    spans = sentence_spans([ex.text for ex in golden])
+    pool = [
+        FeedbackInput(ex.text, ex.source)
+        for ex, s in zip(golden, spans, strict=True)
+        if 1 <= len(s) <= 3
+    ]
+    return [pool[i % len(pool)] for i in range(n)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model", type=Path, help="A model directory; default trains one on the seed."
+    )
+    parser.add_argument("--items", type=int, default=4000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--batch", type=int, default=1000)
+    args = parser.parse_args()
+    if args.model is None:
+        args.model = train_model(models_dir=tempfile.mkdtemp(), holdout=0.0, version="bench").path
+    model = load_model(args.model)
+    items = typical_items(args.items)
+    predict(model, items[:200])  # warm-up: loads spaCy and the embeddings
+    rates = []
+    for run in range(args.runs):
+        started = time.perf_counter()
+        n_candidates = 0
+        for i in range(0, len(items), args.batch):
+            n_candidates += sum(
+                len(p.candidates) for p in predict(model, items[i : i + args.batch])
+            )
+        elapsed = time.perf_counter() - started
+        rates.append(len(items) / elapsed)
+        print(f"run {run + 1}: {rates[-1]:,.0f} items/s ({n_candidates} candidate requirements)")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"median {statistics.median(rates):,.0f} items/s over {args.runs} runs of {len(items)} items; "
+        f"peak RSS {peak_mb:,.0f} MB; target >= 2,000 items/s"
+    )
+
+
+if __name__ == "__main__":
+    main()

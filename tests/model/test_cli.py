@@ -1,0 +1,79 @@
+"""`feedback-ai train | classify | evaluate` through the real console app."""
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from feedback_ai.cli.main import app
+
+runner = CliRunner()
+
+
+def test_classify_writes_one_json_line_per_item(trained, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        'text,source\n"Please add dark mode",app_review\n"The export crashes, error 500",support_ticket\n'
+    )
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["classify", str(source), "--model", str(trained.path), "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2
+    assert rows[0]["model_version"] == trained.version
+    assert {"kind", "themes", "candidates", "explanations"} <= set(rows[0])
+    assert rows[1]["kind"] == "bug"
+
+
+def test_classify_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "hello"}\n')
+    result = runner.invoke(app, ["classify", str(source), "--models-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "feedback-ai train" in result.output
+
+
+def test_classify_missing_text_column_is_a_clear_error(trained, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("body\nhello\n")
+    result = runner.invoke(app, ["classify", str(source), "--model", str(trained.path)])
+    assert result.exit_code == 2
+    assert "`text`" in result.output
+
+
+def test_evaluate_reports_golden_metrics(trained) -> None:
+    result = runner.invoke(app, ["evaluate", "--model", str(trained.path)])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.output)
+    assert metrics["n"] >= 300 and 0 < metrics["kind"]["accuracy"] <= 1
+
+
+def test_train_on_custom_file(tmp_path: Path) -> None:
+    data = tmp_path / "mine.jsonl"
+    lines = [
+        {"text": f"{w} is broken again {i}", "kind": "bug"}
+        for i, w in enumerate(["export", "login", "search", "sync"] * 5)
+    ]
+    lines += [
+        {"text": f"please add {w} {i}", "kind": "feature_request"}
+        for i, w in enumerate(["sso", "dark mode", "api", "pdf"] * 5)
+    ]
+    data.write_text("\n".join(json.dumps(r) for r in lines))
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--data",
+            str(data),
+            "--models-dir",
+            str(tmp_path / "m"),
+            "--no-embeddings",
+            "--version",
+            "mine",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "m" / "mine" / "MODEL_CARD.md").is_file()
+    assert "trained mine" in result.output
