@@ -46,7 +46,7 @@ class SingleLabelHead:
         oof = cross_val_predict(svc, X, labels, cv=splitter, method="decision_function")
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
         self.calibrator_ = LogisticRegression(
-            C=10.0, max_iter=2000, class_weight=self.class_weight
+            C=10.0, max_iter=2000, class_weight=self.class_weight, fit_intercept=False
         ).fit(oof, labels)
         self.oof_proba_ = self.calibrator_.predict_proba(oof)
         self.svc_ = svc.fit(X, labels)
