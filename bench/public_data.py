@@ -48,6 +48,7 @@ def clap(root: Path) -> list[tuple[str, str]]:
 def storyteller(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(sentence, NULL|F|A) train and test, as published."""
     base = root / "storyteller_requirements"
+
     # A handful of published rows have an empty sentence; they cannot be classified by anyone.
     def load(name):
         return [
@@ -55,6 +56,7 @@ def storyteller(root: Path) -> tuple[list[tuple[str, str]], list[tuple[str, str]
             for r in _csv(base / name)
             if r["req_specification"].strip()
         ]
+
     return load("training_set-80_complete.csv"), load("test_set-20_complete.csv")
 
 
@@ -64,10 +66,12 @@ def promise_exp(root: Path) -> list[tuple[str, str]]:
     return [(r["RequirementText"], r["_class_"]) for r in rows if r["RequirementText"].strip()]
 
 
-def write_jsonl(path: Path, rows: list[tuple[str, str]], *, head: str) -> Path:
+def write_jsonl(
+    path: Path, rows: list[tuple[str, str]], *, head: str, source: str = "other"
+) -> Path:
     """Write rows in the user-facing training format, labels under `kind` or `themes`."""
     with path.open("w", encoding="utf-8") as f:
         for text, label in rows:
             value = label if head == "kind" else ([] if label == "oos" else [label])
-            f.write(json.dumps({"text": text, head: value}) + "\n")
+            f.write(json.dumps({"text": text, "source": source, head: value}) + "\n")
     return path

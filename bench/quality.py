@@ -31,9 +31,17 @@ PUBLISHED = {
 }
 
 
-def fit(rows: list[tuple[str, str]], *, head: str, config: FitConfig, work: Path, name: str):
+def fit(
+    rows: list[tuple[str, str]],
+    *,
+    head: str,
+    config: FitConfig,
+    work: Path,
+    name: str,
+    source: str = "other",
+):
     """Train through the user-facing entry point and load the verified artifact."""
-    data = pd_.write_jsonl(work / f"{name}.jsonl", rows, head=head)
+    data = pd_.write_jsonl(work / f"{name}.jsonl", rows, head=head, source=source)
     result = train_model(
         data=data, models_dir=work / "models", version=name, holdout=0.0, config=config
     )
@@ -106,7 +114,14 @@ def run_clap(root: Path, config: FitConfig, work: Path) -> dict:
     truth, guess = [], []
     folds = StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros(len(rows)), labels)
     for k, (tr, te) in enumerate(folds):
-        model = fit([rows[i] for i in tr], head="kind", config=config, work=work, name=f"clap{k}")
+        model = fit(
+            [rows[i] for i in tr],
+            head="kind",
+            config=config,
+            work=work,
+            name=f"clap{k}",
+            source="app_review",
+        )
         preds = predict(model, [FeedbackInput(rows[i][0], "app_review") for i in te])
         truth += [rows[i][1] for i in te]
         guess += [p.kind or "" for p in preds]
