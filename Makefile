@@ -17,9 +17,12 @@ install: $(STAMP)
 serve: install
 	$(BIN)/feedback-ai serve
 
-## Install test dependencies and run the whole suite (set FEEDBACK_AI_TEST_DATABASE_URL for PostgreSQL).
+## Install test dependencies and run the whole suite on SQLite, then again on PostgreSQL when
+## FEEDBACK_AI_TEST_DATABASE_URL is set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test).
 test: install
-	$(BIN)/python -m pytest
+	FEEDBACK_AI_TEST_DATABASE_URL= $(BIN)/python -m pytest
+	@if [ -n "$$FEEDBACK_AI_TEST_DATABASE_URL" ]; then \
+		echo "== the whole suite again, on PostgreSQL"; $(BIN)/python -m pytest; fi
 
 lint: install
 	$(BIN)/ruff check feedback_ai tests bench

@@ -74,25 +74,36 @@ def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
     out = []
     for err in raw:
         message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        out.append(FieldError(field=field_path(err.get("loc", ())), message=message,
-                              type=str(err.get("type", "value_error"))))
+        out.append(
+            FieldError(
+                field=field_path(err.get("loc", ())),
+                message=message,
+                type=str(err.get("type", "value_error")),
+            )
+        )
     return out
 
 
 def error_response(
-    status_code: int, code: str, message: str, *, errors: list[FieldError] | None = None,
+    status_code: int,
+    code: str,
+    message: str,
+    *,
+    errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A JSONResponse in the ErrorBody shape, stamped with the request id."""
-    body = ErrorBody(code=code, message=message, errors=errors or [],
-                     request_id=request_id_var.get())
+    body = ErrorBody(
+        code=code, message=message, errors=errors or [], request_id=request_id_var.get()
+    )
     return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
 
 
 def unavailable_response(retry_after_s: int) -> JSONResponse:
     """503 for a database that cannot be reached or stays locked."""
     return error_response(
-        503, "database_unavailable",
+        503,
+        "database_unavailable",
         "The database is unreachable or busy; nothing was stored. Retry after the delay given.",
         headers={"Retry-After": str(retry_after_s)},
     )
@@ -103,8 +114,9 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status_code, exc.code, exc.message, errors=exc.errors,
-                              headers=exc.headers)
+        return error_response(
+            exc.status_code, exc.code, exc.message, errors=exc.errors, headers=exc.headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -116,8 +128,9 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail),
-                              headers=getattr(exc, "headers", None))
+        return error_response(
+            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
@@ -134,9 +147,17 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Body not UTF-8, or a bad Content-Length"},
     401: {"model": ErrorBody, "description": "Missing, unknown or revoked API key"},
     403: {"model": ErrorBody, "description": "The key's role may not do this"},
     413: {"model": ErrorBody, "description": "Body larger than the limit"},
     422: {"model": ErrorBody, "description": "A field is missing or invalid; `errors` names it"},
     503: {"model": ErrorBody, "description": "Database or model unavailable; see Retry-After"},
+}
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "No object with that id"}
+}
+STATE_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "The object's current state does not allow this"}
 }

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -44,7 +47,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 class Base(DeclarativeBase):
     """Declarative base for every table of the service."""
 
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+        datetime: UTCDateTime,
+    }
 
 
 def utcnow() -> datetime:
@@ -110,6 +117,31 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+@contextmanager
+def serialized_writes(session: Session, *, timeout_s: float = 5.0) -> Iterator[None]:
+    """On SQLite, let one thread of this process write at a time.
+
+    SQLite allows one writer; threads that collide fall into its busy handler, which sleeps in
+    steps of up to 100 ms. Queueing on a lock instead keeps write latency to the write itself.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield
+        return
+    with _write_locks_guard:
+        lock = _write_locks.setdefault(str(bind.url), threading.Lock())
+    if not lock.acquire(timeout=timeout_s):
+        raise OperationalError("serialized write", None, TimeoutError("database is busy"))
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Whether a database error means 'unreachable or busy, try again later'."""
     if isinstance(exc, OperationalError | PoolTimeoutError):
@@ -127,12 +159,26 @@ def ping(engine: Engine) -> bool:
     return True
 
 
-def migrate(engine: Engine, *, revision: str = "head") -> str | None:
-    """Bring the schema to `revision`; return the revision it is at afterwards."""
+def load_all_models() -> None:
+    """Import every domain's models module (feedback_ai/<domain>/models.py) into Base.metadata."""
+    package = Path(__file__).parent
+    for models_file in sorted(package.glob("*/models.py")):
+        importlib.import_module(f"feedback_ai.{models_file.parent.name}.models")
+
+
+def head_revision() -> str | None:
+    """The newest revision shipped in feedback_ai/migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def migrate(engine: Engine, *, revision: str = "head", down: bool = False) -> str | None:
+    """Upgrade (or, with down=True, downgrade) to `revision`; return the revision reached."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.upgrade(config, revision)
+        (command.downgrade if down else command.upgrade)(config, revision)
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()

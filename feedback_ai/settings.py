@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     bootstrap_admin_key: SecretStr | None = None
     migrate_on_start: bool = True
+    # Score in a worker process (a second core) instead of a thread of the server process.
+    inference_process: bool = True
+    worker_threads: int = 8
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
     retry_after_s: int = 5

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
-from fastapi.concurrency import run_in_threadpool
 
-from feedback_ai.api_errors import ApiError
+from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody
 from feedback_ai.auth import service
 from feedback_ai.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeysPublic
 from feedback_ai.deps import AdminKeyDep, SessionDep
+from feedback_ai.fields import IdPath
 from feedback_ai.ops.context import request_id_var
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
 def create_key(body: ApiKeyCreate, session: SessionDep, actor: AdminKeyDep) -> ApiKeyCreated:
     """Create an API key; the response shows the secret once."""
-    key, token = service.create_key(session=session, name=body.name, role=body.role,
-                                    actor_key=actor, request_id=request_id_var.get())
+    key, token = service.create_key(
+        session=session,
+        name=body.name,
+        role=body.role,
+        actor_key=actor,
+        request_id=request_id_var.get(),
+    )
     return ApiKeyCreated(**ApiKeyPublic.model_validate(key).model_dump(), key=token)
 
 
@@ -29,19 +34,23 @@ def read_keys(session: SessionDep, _actor: AdminKeyDep) -> ApiKeysPublic:
     return ApiKeysPublic(items=[ApiKeyPublic.model_validate(k) for k in keys])
 
 
-@router.post("/{key_id}/revoke", response_model=ApiKeyPublic,
-             responses={404: {"description": "No such key"}, 409: {"description": "Last admin"}})
-def revoke_key(key_id: str, session: SessionDep, actor: AdminKeyDep) -> ApiKeyPublic:
+@router.post(
+    "/{key_id}/revoke",
+    response_model=ApiKeyPublic,
+    responses={
+        404: {"model": ErrorBody, "description": "No such key"},
+        409: {"model": ErrorBody, "description": "Last active admin key"},
+    },
+)
+def revoke_key(key_id: IdPath, session: SessionDep, actor: AdminKeyDep) -> ApiKeyPublic:
     """Revoke a key at once; revoking twice is harmless."""
     key = service.get_key(session=session, key_id=key_id)
     if key is None:
         raise ApiError(404, "not_found", f"no API key with id {key_id!r}")
     try:
-        key = service.revoke_key(session=session, key=key, actor_key=actor,
-                                 request_id=request_id_var.get())
+        key = service.revoke_key(
+            session=session, key=key, actor_key=actor, request_id=request_id_var.get()
+        )
     except service.LastAdminError as e:
         raise ApiError(409, "last_admin_key", str(e)) from e
     return ApiKeyPublic.model_validate(key)
-
-
-__all__ = ["router", "run_in_threadpool"]

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedback_ai.feedback.schemas import CleanStr
+from feedback_ai.fields import CleanStr
 
 Role = Literal["ingest", "reviewer", "admin"]
 
@@ -15,8 +15,10 @@ Role = Literal["ingest", "reviewer", "admin"]
 class ApiKeyCreate(BaseModel):
     """A key to create."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"name": "zendesk-connector", "role": "ingest"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "zendesk-connector", "role": "ingest"}]},
+    )
 
     name: CleanStr = Field(min_length=1, max_length=100)
     role: Role

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey, AuditLog
-from feedback_ai.db import utcnow
+from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.settings import API_KEY_PATTERN
 
 ROLES: tuple[str, ...] = ("ingest", "reviewer", "admin")
@@ -85,9 +85,16 @@ def create_key(
     key = ApiKey(prefix=prefix, key_sha256=hash_token(token), name=name, role=role)
     session.add(key)
     session.flush()
-    record_audit(session=session, action="api_key.create", actor_key=actor_key, actor=actor,
-                 target_type="api_key", target_id=key.id, detail={"role": role, "name": name},
-                 request_id=request_id)
+    record_audit(
+        session=session,
+        action="api_key.create",
+        actor_key=actor_key,
+        actor=actor,
+        target_type="api_key",
+        target_id=key.id,
+        detail={"role": role, "name": name},
+        request_id=request_id,
+    )
     session.commit()
     return key, token
 
@@ -105,7 +112,8 @@ def authenticate(*, session: Session, token: str) -> ApiKey | None:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now
-        session.commit()
+        with serialized_writes(session):
+            session.commit()
     return key
 
 
@@ -149,7 +157,14 @@ def revoke_key(
                 "this is the last active admin key; create another admin key before revoking it"
             )
     key.revoked_at = utcnow()
-    record_audit(session=session, action="api_key.revoke", actor_key=actor_key, actor=actor,
-                 target_type="api_key", target_id=key.id, request_id=request_id)
+    record_audit(
+        session=session,
+        action="api_key.revoke",
+        actor_key=actor_key,
+        actor=actor,
+        target_type="api_key",
+        target_id=key.id,
+        request_id=request_id,
+    )
     session.commit()
     return key

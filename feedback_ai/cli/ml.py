@@ -23,10 +23,14 @@ def _fail(error: Exception) -> None:
 
 @app.command("train")
 def train_command(
-    data: Annotated[Path | None, typer.Option("--data", help="CSV/JSONL with text, kind, themes.")] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="CSV/JSONL with text, kind, themes.")
+    ] = None,
     taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="YAML/JSON taxonomy.")] = None,
     models_dir: ModelsDir = Path("models"),
-    version: Annotated[str | None, typer.Option(help="Version name (default: time + data hash).")] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Version name (default: time + data hash).")
+    ] = None,
     holdout: Annotated[float, typer.Option(min=0.0, max=0.5, help="Held-out fraction.")] = 0.2,
     embeddings: Annotated[bool, typer.Option(help="Use the bundled static embeddings.")] = True,
 ) -> None:
@@ -60,7 +64,9 @@ def classify_command(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL with a `text` column.")],
     model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
     models_dir: ModelsDir = Path("models"),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 512,
 ) -> None:
     """Score a file offline: one JSON line per item with kind, themes, candidates and explanation."""
@@ -77,7 +83,9 @@ def classify_command(
             chunk = rows[start : start + batch_size]
             preds = predict(fitted, [FeedbackInput(r["text"], r["source"]) for r in chunk])
             for row, pred in zip(chunk, preds, strict=True):
-                out.write(json.dumps({"id": row["id"], **pred.to_dict()}, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps({"id": row["id"], **pred.to_dict()}, ensure_ascii=False) + "\n"
+                )
     finally:
         if output:
             out.close()
@@ -85,7 +93,9 @@ def classify_command(
 
 @app.command("evaluate")
 def evaluate_command(
-    data: Annotated[Path | None, typer.Option("--data", help="Labelled CSV/JSONL; default golden set.")] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Labelled CSV/JSONL; default golden set.")
+    ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
     models_dir: ModelsDir = Path("models"),
 ) -> None:

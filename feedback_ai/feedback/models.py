@@ -53,6 +53,11 @@ class Feedback(Base):
     predictions: Mapped[list[Prediction]] = relationship(
         back_populates="feedback", order_by="Prediction.id", passive_deletes=True
     )
+    current_prediction: Mapped[Prediction | None] = relationship(
+        primaryjoin="and_(Feedback.id == Prediction.feedback_id, Prediction.is_current)",
+        viewonly=True,
+        uselist=False,
+    )
 
 
 class Prediction(Base):

@@ -5,12 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-# Import every domain's tables so that Base.metadata is complete (autogenerate, checks).
-from feedback_ai.auth import models as _auth_models  # noqa: F401
-from feedback_ai.db import Base, make_engine
-from feedback_ai.feedback import models as _feedback_models  # noqa: F401
+from feedback_ai.db import Base, load_all_models, make_engine
 from feedback_ai.settings import Settings
 
+# Every feedback_ai/<domain>/models.py is imported, so Base.metadata is complete.
+load_all_models()
 target_metadata = Base.metadata
 
 

@@ -1,0 +1,298 @@
+"""Drive the running service on loopback: single POSTs at a target rate, then 1,000-item batches.
+
+Starts `uvicorn feedback_ai.main:create_app` on 127.0.0.1 (SQLite in a temp dir by default, or
+--database-url postgresql://...), waits until /readyz, and prints p50/p95/p99 latency and
+throughput. Every loop is bounded in count and time; only loopback addresses are used.
+
+    .venv/bin/python bench/api_load.py                    # SQLite
+    .venv/bin/python bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+
+from feedback_ai.auth.service import generate_token
+from feedback_ai.ml import latest_version
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "feedback_ai" / "data" / "seed"
+SOURCES = {
+    "support_tickets": "support_ticket",
+    "sales_notes": "sales_note",
+    "app_reviews": "app_review",
+    "surveys": "survey",
+}
+
+
+def load_texts() -> list[tuple[str, str]]:
+    """(text, source) pairs from the bundled seed data."""
+    pairs = []
+    for path in sorted(SEED_DIR.glob("*.jsonl")):
+        source = SOURCES.get(path.stem, "other")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                pairs.append((json.loads(line)["text"], source))
+    return pairs
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def percentiles(values: list[float]) -> str:
+    """p50/p95/p99/max in milliseconds."""
+    if not values:
+        return "no samples"
+    q = statistics.quantiles(values, n=100, method="inclusive") if len(values) > 1 else values * 99
+    return (
+        f"p50 {q[49] * 1000:7.1f} ms  p95 {q[94] * 1000:7.1f} ms  "
+        f"p99 {q[98] * 1000:7.1f} ms  max {max(values) * 1000:7.1f} ms"
+    )
+
+
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU seconds used so far by a process and its children (Linux /proc)."""
+    total = 0.0
+    for child in [pid, *_children(pid)]:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    """Direct child processes (the inference worker)."""
+    kids = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = task / "children"
+        if children.exists():
+            kids += [int(c) for c in children.read_text().split()]
+    return kids
+
+
+def server_quantiles(metrics_text: str, route: str) -> str:
+    """p50/p99 upper bounds from the server's own latency histogram (POST `route`)."""
+    buckets: dict[float, float] = {}
+    for line in metrics_text.splitlines():
+        if (
+            line.startswith("feedback_ai_http_request_duration_seconds_bucket")
+            and f'route="{route}"' in line
+            and 'method="POST"' in line
+            and 'status="2' in line
+        ):
+            le = line.split('le="', 1)[1].split('"', 1)[0]
+            bound = float("inf") if le == "+Inf" else float(le)
+            buckets[bound] = buckets.get(bound, 0.0) + float(line.rsplit(" ", 1)[1])
+    if not buckets:
+        return "n/a"
+    total = buckets[float("inf")]
+    out = []
+    for q in (0.5, 0.95, 0.99):
+        bound = next(b for b in sorted(buckets) if buckets[b] >= q * total)
+        out.append(f"p{round(q * 100)} <= {bound * 1000:g} ms")
+    return "  ".join(out)
+
+
+def start_server(
+    args: argparse.Namespace, port: int, admin: str, workdir: Path
+) -> subprocess.Popen:
+    """Run uvicorn in a child process, bound to loopback only."""
+    env = {
+        **os.environ,
+        "FEEDBACK_AI_DATABASE_URL": args.database_url,
+        "FEEDBACK_AI_MODELS_DIR": str(args.models_dir),
+        "FEEDBACK_AI_BOOTSTRAP_ADMIN_KEY": admin,
+        "FEEDBACK_AI_LOG_LEVEL": "WARNING",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "feedback_ai.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(
+        cmd,
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "server.log", "w"),
+    )
+
+
+def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Poll /readyz until 200, the server dies, or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}; see its log")
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("server not ready in time")
+
+
+async def run_singles(client: httpx.AsyncClient, texts: list, run: str, args) -> dict:
+    """Open-loop: request i is due at start + i/rate; latency counts from when it was due."""
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    start = time.perf_counter()
+
+    async def one(i: int, due: float) -> None:
+        text, source = texts[i % len(texts)]
+        body = {"text": text, "source": source, "external_id": f"{run}-s-{i}"}
+        r = await client.post("/v1/feedback", json=body)
+        latencies.append(time.perf_counter() - due)
+        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+
+    tasks = []
+    for i in range(args.count):
+        due = start + i / args.rate
+        if due - start > args.max_seconds:
+            break
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(i, due)))
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.max_seconds + 30)
+    elapsed = time.perf_counter() - start
+    return {"latencies": latencies, "statuses": statuses, "elapsed": elapsed}
+
+
+async def run_batches(client: httpx.AsyncClient, texts: list, run: str, args) -> dict:
+    """Sequential batches of --batch-size items, each timed end to end."""
+    latencies, statuses = [], {}
+    for b in range(args.batches):
+        items = [
+            {
+                "text": texts[(b * args.batch_size + i) % len(texts)][0],
+                "source": texts[(b * args.batch_size + i) % len(texts)][1],
+                "external_id": f"{run}-b{b}-{i}",
+            }
+            for i in range(args.batch_size)
+        ]
+        t0 = time.perf_counter()
+        r = await client.post("/v1/feedback/batch", json={"items": items}, timeout=120)
+        latencies.append(time.perf_counter() - t0)
+        created = r.json().get("created") if r.status_code == 200 else None
+        statuses[f"{r.status_code}/created={created}"] = (
+            statuses.get(f"{r.status_code}/created={created}", 0) + 1
+        )
+    return {"latencies": latencies, "statuses": statuses}
+
+
+async def drive(base: str, admin: str, args: argparse.Namespace) -> None:
+    """Create an ingest key, warm up, then run both phases and print the figures."""
+    texts, run = load_texts(), uuid.uuid4().hex[:8]
+    async with httpx.AsyncClient(base_url=base, timeout=30) as admin_client:
+        r = await admin_client.post(
+            "/v1/keys",
+            json={"name": f"bench-{run}", "role": "ingest"},
+            headers={"X-API-Key": admin},
+        )
+        r.raise_for_status()
+        key = r.json()["key"]
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(
+        base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30
+    ) as client:
+        for i in range(20):
+            await client.post(
+                "/v1/feedback",
+                json={"text": texts[i][0], "source": "other", "external_id": f"{run}-warm-{i}"},
+            )
+        server_cpu, client_cpu = cpu_seconds(args.server_pid), time.process_time()
+        singles = await run_singles(client, texts, run, args)
+        server_cpu = cpu_seconds(args.server_pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
+        n = len(singles["latencies"])
+        print(
+            f"single POST /v1/feedback  target {args.rate}/s, {n} requests, "
+            f"achieved {n / singles['elapsed']:.1f}/s, statuses {singles['statuses']}"
+        )
+        print(f"  latency  {percentiles(singles['latencies'])}")
+        metrics = (await client.get("/metrics")).text
+        print(f"  server   {server_quantiles(metrics, '/v1/feedback')} (its own histogram)")
+        print(
+            f"  cpu      server+worker {server_cpu / singles['elapsed']:.0%} of a core, "
+            f"load client {client_cpu / singles['elapsed']:.0%}"
+        )
+        if args.batches <= 0:
+            return
+        batches = await run_batches(client, texts, run, args)
+        items = args.batch_size * len(batches["latencies"])
+        print(
+            f"batch POST /v1/feedback/batch  {len(batches['latencies'])} x {args.batch_size} "
+            f"items, statuses {batches['statuses']}"
+        )
+        print(
+            f"  latency  {percentiles(batches['latencies'])}  "
+            f"throughput {items / sum(batches['latencies']):.0f} items/s"
+        )
+
+
+def main() -> None:
+    """Parse arguments, start the server, drive it, stop it."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument(
+        "--models-dir", type=Path, default=Path(os.environ.get("FEEDBACK_AI_MODELS_DIR", "models"))
+    )
+    parser.add_argument("--rate", type=float, default=100.0, help="single POSTs per second")
+    parser.add_argument("--count", type=int, default=1500, help="single POSTs to send, at most")
+    parser.add_argument("--max-seconds", type=float, default=30.0, help="cap on the single phase")
+    parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+    if latest_version(args.models_dir) is None:
+        raise SystemExit(f"no model in {args.models_dir}; run `feedback-ai train` first")
+    args.models_dir = args.models_dir.resolve()
+    with tempfile.TemporaryDirectory(prefix="fai-bench-") as tmp:
+        workdir = Path(tmp)
+        args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+        port, admin = free_port(), generate_token()
+        base = f"http://127.0.0.1:{port}"
+        backend = args.database_url.split(":", 1)[0]
+        print(f"feedback-ai bench: {backend}, server {base}, {os.cpu_count()} cores")
+        proc = start_server(args, port, admin, workdir)
+        args.server_pid = proc.pid
+        try:
+            try:
+                wait_ready(base, proc)
+            except SystemExit:
+                print((workdir / "server.log").read_text()[-2000:], file=sys.stderr)
+                raise
+            asyncio.run(drive(base, admin, args))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+if __name__ == "__main__":
+    main()

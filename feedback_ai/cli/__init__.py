@@ -1,0 +1,1 @@
+"""The `feedback-ai` command-line tool, one module per command group."""

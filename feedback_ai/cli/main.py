@@ -1,0 +1,24 @@
+"""The `feedback-ai` console script: every command group registered in one Typer app."""
+
+from __future__ import annotations
+
+import typer
+
+from feedback_ai.cli import db as db_cli
+from feedback_ai.cli import keys as keys_cli
+from feedback_ai.cli import ml as ml_cli
+from feedback_ai.cli import serve as serve_cli
+
+app = typer.Typer(
+    name="feedback-ai",
+    help="Turn raw customer feedback into requirements a product manager can act on.",
+    no_args_is_help=True,
+)
+app.add_typer(serve_cli.app)  # serve, healthcheck
+app.add_typer(db_cli.app)  # migrate
+app.add_typer(keys_cli.app, name="keys")  # keys create | list | revoke
+app.add_typer(ml_cli.app)  # train, classify, evaluate (feedback_ai/cli/ml.py)
+# Later command groups (import, review, ...) are added here the same way.
+
+if __name__ == "__main__":
+    app()

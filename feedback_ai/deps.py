@@ -1,0 +1,134 @@
+"""FastAPI dependencies as Annotated aliases: settings, session, model, API key and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from feedback_ai.api_errors import ApiError
+from feedback_ai.auth import service as auth_service
+from feedback_ai.auth.models import ApiKey
+from feedback_ai.inference import BatchingPredictor
+from feedback_ai.ml import FeedbackModel
+from feedback_ai.ops.metrics import Metrics
+from feedback_ai.settings import Settings
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key made by `feedback-ai keys create`"
+)
+bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for this request; rolled back and closed afterwards."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _model_missing(request: Request) -> ApiError:
+    return ApiError(
+        503,
+        "model_unavailable",
+        "No model is loaded; train one with `feedback-ai train` and restart.",
+        headers={"Retry-After": str(request.app.state.settings.retry_after_s)},
+    )
+
+
+def get_model(request: Request) -> FeedbackModel:
+    """The model loaded at startup, or 503."""
+    model = request.app.state.model
+    if model is None:
+        raise _model_missing(request)
+    return model
+
+
+def get_predictor(request: Request) -> BatchingPredictor:
+    """The batching predictor around the loaded model, or 503."""
+    predictor = request.app.state.predictor
+    if predictor is None:
+        raise _model_missing(request)
+    return predictor
+
+
+def get_theme_names(request: Request) -> dict[str, str]:
+    """Theme id -> display name, from the loaded model's taxonomy."""
+    return request.app.state.theme_names
+
+
+def get_metrics(request: Request) -> Metrics:
+    """The app's Prometheus metrics."""
+    return request.app.state.metrics
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+ModelDep = Annotated[FeedbackModel, Depends(get_model)]
+PredictorDep = Annotated[BatchingPredictor, Depends(get_predictor)]
+ThemeNamesDep = Annotated[dict[str, str], Depends(get_theme_names)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+
+def get_api_key(
+    request: Request,
+    session: SessionDep,
+    x_api_key: Annotated[str | None, Security(api_key_header)] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+) -> ApiKey:
+    """The active API key sent in X-API-Key or Authorization: Bearer, or 401."""
+    token = x_api_key or (credentials.credentials if credentials else None)
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if not token:
+        raise ApiError(
+            401,
+            "missing_api_key",
+            "Send an API key in the X-API-Key header or as Authorization: Bearer "
+            "<key>. An admin creates keys with `feedback-ai keys create`.",
+            headers=challenge,
+        )
+    key = auth_service.authenticate(session=session, token=token.strip())
+    session.commit()  # give the connection back to the pool until the handler needs it
+    if key is None:
+        raise ApiError(
+            401,
+            "invalid_api_key",
+            "The API key is unknown, malformed or revoked; ask an admin for a new one.",
+            headers=challenge,
+        )
+    request.state.api_key = key
+    return key
+
+
+ApiKeyDep = Annotated[ApiKey, Depends(get_api_key)]
+
+
+def require_roles(*roles: str) -> Callable[[ApiKey], ApiKey]:
+    """A dependency that lets through only keys with one of `roles`."""
+
+    def check(key: ApiKeyDep) -> ApiKey:
+        if key.role not in roles:
+            raise ApiError(
+                403,
+                "forbidden",
+                f"This key has the role {key.role!r}; this endpoint needs "
+                f"{' or '.join(repr(r) for r in roles)}.",
+            )
+        return key
+
+    return check
+
+
+IngestKeyDep = Annotated[ApiKey, Depends(require_roles("ingest", "admin"))]
+ReaderKeyDep = Annotated[ApiKey, Depends(require_roles("reviewer", "admin"))]
+AdminKeyDep = Annotated[ApiKey, Depends(require_roles("admin"))]

@@ -1,0 +1,144 @@
+"""Turn stored rows and model predictions into response bodies; text is shown masked."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
+from feedback_ai.feedback.schemas import (
+    CandidatePublic,
+    ClassifyResult,
+    EvidenceSpan,
+    ExplanationPublic,
+    FeedbackPublic,
+    PredictionPublic,
+    TermWeightPublic,
+    ThemeScore,
+)
+from feedback_ai.ml import Prediction as ModelPrediction
+from feedback_ai.ml import mask_pii
+
+
+def evidence_span(evidence: Mapping[str, Any], masked_text: str) -> EvidenceSpan:
+    """An evidence span whose text is cut from the masked text, never the original."""
+    ms, me = int(evidence["masked_start"]), int(evidence["masked_end"])
+    return EvidenceSpan(
+        text=masked_text[ms:me],
+        start=int(evidence["start"]),
+        end=int(evidence["end"]),
+        masked_start=ms,
+        masked_end=me,
+    )
+
+
+def explanations_public(raw: list[Any], masked_text: str) -> list[ExplanationPublic]:
+    """Stored explanation dicts as public, masked explanations."""
+    out = []
+    for exp in raw:
+        ev = exp.get("evidence")
+        out.append(
+            ExplanationPublic(
+                head=exp["head"],
+                label=exp["label"],
+                terms=[TermWeightPublic(term=t["term"], weight=t["weight"]) for t in exp["terms"]],
+                evidence=evidence_span(ev, masked_text) if ev else None,
+            )
+        )
+    return out
+
+
+def candidate_public(row: CandidateRequirement) -> CandidatePublic:
+    """A stored candidate requirement, masked."""
+    return CandidatePublic(
+        id=row.id,
+        statement=mask_pii(row.statement),
+        sentence=row.masked_sentence,
+        evidence=EvidenceSpan(
+            text=row.masked_sentence,
+            start=row.start,
+            end=row.end,
+            masked_start=row.masked_start,
+            masked_end=row.masked_end,
+        ),
+        confidence=row.confidence,
+    )
+
+
+def prediction_public(
+    row: Prediction, *, masked_text: str, theme_names: Mapping[str, str]
+) -> PredictionPublic:
+    """A stored prediction as its public body."""
+    return PredictionPublic(
+        id=row.id,
+        created_at=row.created_at,
+        model_version=row.model_version,
+        kind=row.kind,
+        kind_score=row.kind_score,
+        kind_scores=row.kind_scores,
+        themes=[
+            ThemeScore(id=t.theme_id, name=theme_names.get(t.theme_id, t.theme_id), score=t.score)
+            for t in row.themes
+        ],
+        unassigned=row.unassigned,
+        candidates=[candidate_public(c) for c in row.candidates],
+        explanations=explanations_public(row.explanations, masked_text),
+        masked_text=masked_text,
+        language=row.language,
+        flags=[str(f) for f in row.flags],
+    )
+
+
+def feedback_public(
+    row: Feedback, *, theme_names: Mapping[str, str], show_text: bool
+) -> FeedbackPublic:
+    """A stored item with its current prediction; the original text only when allowed."""
+    pred = row.current_prediction
+    return FeedbackPublic(
+        id=row.id,
+        source=row.source,
+        external_id=row.external_id,
+        account_id=row.account_id,
+        account_name=row.account_name,
+        arr=row.arr,
+        plan=row.plan,
+        segment=row.segment,
+        received_at=row.received_at,
+        created_at=row.created_at,
+        metadata=row.extra,
+        masked_text=row.masked_text,
+        text=row.text if show_text else None,
+        prediction=prediction_public(pred, masked_text=row.masked_text, theme_names=theme_names)
+        if pred is not None
+        else None,
+    )
+
+
+def classify_result(pred: ModelPrediction, *, theme_names: Mapping[str, str]) -> ClassifyResult:
+    """A model prediction as a stateless classification result, masked."""
+    masked = pred.masked_text
+    data = pred.to_dict()
+    return ClassifyResult(
+        kind=pred.kind,
+        kind_score=pred.kind_score,
+        kind_scores=pred.kind_scores,
+        themes=[
+            ThemeScore(id=t.label, name=theme_names.get(t.label, t.label), score=t.score)
+            for t in pred.themes
+        ],
+        unassigned=pred.unassigned,
+        candidates=[
+            CandidatePublic(
+                statement=mask_pii(c.statement),
+                sentence=masked[c.evidence.masked_start : c.evidence.masked_end],
+                evidence=evidence_span(data["candidates"][i]["evidence"], masked),
+                confidence=c.confidence,
+            )
+            for i, c in enumerate(pred.candidates)
+        ],
+        explanations=explanations_public(data["explanations"], masked),
+        masked_text=masked,
+        language=pred.language,
+        flags=list(pred.flags),
+        model_version=pred.model_version,
+    )

@@ -1,0 +1,276 @@
+"""Ingest feedback: validate, find replays, classify new items, store them in one commit."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from functools import partial
+from typing import Any, Literal
+
+from anyio import to_thread
+from pydantic import ValidationError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from feedback_ai.api_errors import FieldError, validation_errors
+from feedback_ai.db import serialized_writes, utcnow
+from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
+from feedback_ai.feedback.schemas import BatchItemError, FeedbackCreate
+from feedback_ai.ids import new_id
+from feedback_ai.inference import BatchingPredictor, Classifier
+from feedback_ai.ml import FeedbackInput
+from feedback_ai.ml import Prediction as ModelPrediction
+
+Status = Literal["created", "replayed", "conflict"]
+FULL = (
+    selectinload(Feedback.current_prediction).selectinload(Prediction.themes),
+    selectinload(Feedback.current_prediction).selectinload(Prediction.candidates),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one submitted item: stored now, stored before, or a clash."""
+
+    status: Status
+    feedback: Feedback
+
+
+def parse_items(
+    raw: list[dict[str, Any]], *, max_text_chars: int
+) -> list[FeedbackCreate | BatchItemError]:
+    """Validate each raw batch item on its own; errors name the field inside the item."""
+    out: list[FeedbackCreate | BatchItemError] = []
+    for data in raw:
+        try:
+            item = FeedbackCreate.model_validate(data)
+        except ValidationError as e:
+            errors = validation_errors(list(e.errors()))
+            out.append(
+                BatchItemError(
+                    code="validation_error",
+                    errors=errors,
+                    message="invalid fields: " + ", ".join(dict.fromkeys(x.field for x in errors)),
+                )
+            )
+            continue
+        if len(item.text) > max_text_chars:
+            out.append(text_too_long(len(item.text), max_text_chars))
+            continue
+        out.append(item)
+    return out
+
+
+def text_too_long(length: int, limit: int) -> BatchItemError:
+    """The error for a text over the configured limit."""
+    message = f"text has {length} characters; the limit is {limit}"
+    return BatchItemError(
+        code="validation_error",
+        message=message,
+        errors=[FieldError(field="text", message=message, type="string_too_long")],
+    )
+
+
+def content_hash(item: FeedbackCreate) -> str:
+    """A fingerprint of what was sent, to tell a faithful replay from a clash."""
+    data = item.model_dump(mode="json", exclude_none=True)
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _key(item: FeedbackCreate) -> tuple[str, str] | None:
+    return (item.source, item.external_id) if item.external_id else None
+
+
+def _existing(session: Session, items: list[FeedbackCreate]) -> dict[tuple[str, str], Feedback]:
+    by_source: dict[str, set[str]] = {}
+    for item in items:
+        if item.external_id:
+            by_source.setdefault(item.source, set()).add(item.external_id)
+    if not by_source:
+        return {}
+    clauses = [
+        (Feedback.source == s) & Feedback.external_id.in_(ids) for s, ids in by_source.items()
+    ]
+    rows = session.scalars(select(Feedback).where(or_(*clauses)).options(*FULL))
+    return {(r.source, r.external_id): r for r in rows if r.external_id}
+
+
+def _new_row(
+    item: FeedbackCreate, pred: ModelPrediction, digest: str, actor_key_id: str | None
+) -> Feedback:
+    fid, pid, masked = new_id(), new_id(), pred.masked_text
+    prediction = Prediction(
+        id=pid,
+        feedback_id=fid,
+        is_current=True,
+        model_version=pred.model_version,
+        kind=pred.kind,
+        kind_score=pred.kind_score,
+        kind_scores=pred.kind_scores,
+        theme_scores=pred.theme_scores,
+        unassigned=pred.unassigned,
+        explanations=[asdict(e) for e in pred.explanations],
+        language=pred.language,
+        flags=list(pred.flags),
+        themes=[
+            PredictionTheme(prediction_id=pid, theme_id=t.label, score=t.score, rank=r)
+            for r, t in enumerate(pred.themes)
+        ],
+        candidates=[
+            CandidateRequirement(
+                id=new_id(),
+                prediction_id=pid,
+                feedback_id=fid,
+                rank=r,
+                statement=c.statement,
+                sentence=c.sentence,
+                masked_sentence=masked[c.evidence.masked_start : c.evidence.masked_end],
+                start=c.evidence.start,
+                end=c.evidence.end,
+                masked_start=c.evidence.masked_start,
+                masked_end=c.evidence.masked_end,
+                confidence=c.confidence,
+                model_version=pred.model_version,
+            )
+            for r, c in enumerate(pred.candidates)
+        ],
+    )
+    row = Feedback(
+        id=fid,
+        source=item.source,
+        external_id=item.external_id,
+        text=item.text,
+        masked_text=masked,
+        account_id=item.account_id,
+        account_name=item.account_name,
+        arr=item.arr,
+        plan=item.plan,
+        segment=item.segment,
+        received_at=item.received_at or utcnow(),
+        extra=item.metadata,
+        content_sha256=digest,
+        created_by_key_id=actor_key_id,
+        predictions=[prediction],
+    )
+    set_committed_value(row, "current_prediction", prediction)
+    return row
+
+
+@dataclass(slots=True)
+class IngestPlan:
+    """What a read of the database decided: which items are new, replays or clashes."""
+
+    items: list[FeedbackCreate]
+    digests: list[str]
+    outcomes: list[Outcome | None]
+    first: dict[tuple[str, str], int]
+    fresh: list[int]
+
+    @property
+    def inputs(self) -> list[FeedbackInput]:
+        """What the model must score: the new items only."""
+        return [
+            FeedbackInput(text=self.items[i].text, source=self.items[i].source) for i in self.fresh
+        ]
+
+
+def plan_ingest(*, session: Session, items: list[FeedbackCreate]) -> IngestPlan:
+    """Look up (source, external_id) pairs; ends the read so no connection waits on the model."""
+    digests = [content_hash(item) for item in items]
+    existing = _existing(session, items)
+    session.commit()
+    plan = IngestPlan(
+        items=items, digests=digests, outcomes=[None] * len(items), first={}, fresh=[]
+    )
+    for i, item in enumerate(items):
+        key = _key(item)
+        if key is not None and key in existing:
+            row = existing[key]
+            same = row.content_sha256 == digests[i]
+            plan.outcomes[i] = Outcome("replayed" if same else "conflict", row)
+        elif key is None or key not in plan.first:
+            if key is not None:
+                plan.first[key] = i
+            plan.fresh.append(i)
+    return plan
+
+
+def store_ingest(
+    *,
+    session: Session,
+    plan: IngestPlan,
+    predictions: list[ModelPrediction],
+    actor_key_id: str | None = None,
+) -> list[Outcome]:
+    """Insert the new items with their predictions and commit; then every item has an outcome."""
+    items, digests = plan.items, plan.digests
+    rows = {
+        i: _new_row(items[i], p, digests[i], actor_key_id)
+        for i, p in zip(plan.fresh, predictions, strict=True)
+    }
+    with serialized_writes(session):
+        session.add_all(rows.values())
+        session.commit()
+    outcomes = list(plan.outcomes)
+    for i, item in enumerate(items):
+        if i in rows:
+            outcomes[i] = Outcome("created", rows[i])
+        elif outcomes[i] is None:
+            j = plan.first[_key(item)]  # type: ignore[index]
+            outcomes[i] = Outcome("replayed" if digests[i] == digests[j] else "conflict", rows[j])
+    return [o for o in outcomes if o is not None]
+
+
+def ingest(
+    *,
+    session: Session,
+    items: list[FeedbackCreate],
+    classify: Classifier,
+    actor_key_id: str | None = None,
+) -> list[Outcome]:
+    """Store and classify new items, answer replays; returns only after the commit."""
+    for attempt in (1, 2):
+        plan = plan_ingest(session=session, items=items)
+        predictions = classify(plan.inputs)
+        try:
+            return store_ingest(
+                session=session, plan=plan, predictions=predictions, actor_key_id=actor_key_id
+            )
+        except IntegrityError:
+            # Another request stored the same (source, external_id) in between: read it back.
+            session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def ingest_async(
+    *,
+    session: Session,
+    items: list[FeedbackCreate],
+    predictor: BatchingPredictor,
+    actor_key_id: str | None = None,
+) -> list[Outcome]:
+    """ingest() for the event loop: database work in threads, the model's wait holds none."""
+    for attempt in (1, 2):
+        plan = await to_thread.run_sync(partial(plan_ingest, session=session, items=items))
+        predictions = await asyncio.wrap_future(predictor.submit(plan.inputs))
+        try:
+            return await to_thread.run_sync(
+                partial(
+                    store_ingest,
+                    session=session,
+                    plan=plan,
+                    predictions=predictions,
+                    actor_key_id=actor_key_id,
+                )
+            )
+        except IntegrityError:
+            await to_thread.run_sync(session.rollback)
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,287 @@
+"""Endpoints to ingest, read, list and classify feedback, and to read the taxonomy."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import Annotated
+
+from anyio import to_thread
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
+
+from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody, FieldError
+from feedback_ai.auth.models import ApiKey
+from feedback_ai.deps import (
+    ApiKeyDep,
+    IngestKeyDep,
+    MetricsDep,
+    PredictorDep,
+    ReaderKeyDep,
+    SessionDep,
+    SettingsDep,
+    ThemeNamesDep,
+)
+from feedback_ai.feedback import convert, ingest, service
+from feedback_ai.feedback.schemas import (
+    BatchItemError,
+    BatchItemResult,
+    ClassifyRequest,
+    ClassifyResponse,
+    FeedbackBatchCreate,
+    FeedbackBatchResult,
+    FeedbackCreate,
+    FeedbackPublic,
+    FeedbackQuery,
+    FeedbacksPublic,
+    TaxonomyPublic,
+    ThemePublic,
+)
+from feedback_ai.fields import IdPath
+from feedback_ai.ml import FeedbackInput
+from feedback_ai.ops.metrics import Metrics
+from feedback_ai.requirements.linking import link_new_feedback
+
+router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
+CONFLICT = {409: {"model": ErrorBody, "description": "Same (source, external_id), other content"}}
+
+
+def _check_length(text: str, limit: int, field: str = "text") -> None:
+    if len(text) > limit:
+        message = f"text has {len(text)} characters; the limit is {limit}"
+        raise ApiError(
+            422,
+            "validation_error",
+            f"1 invalid field: {field}",
+            errors=[FieldError(field=field, message=message, type="string_too_long")],
+        )
+
+
+def _conflict_message(outcome: ingest.Outcome) -> str:
+    row = outcome.feedback
+    return (
+        f"feedback with source={row.source!r} and external_id={row.external_id!r} already "
+        f"exists (id {row.id}) with different content; resend it unchanged or use a new "
+        "external_id"
+    )
+
+
+@router.post(
+    "/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackPublic,
+    responses={200: {"model": FeedbackPublic, "description": "Replay: already stored"}, **CONFLICT},
+)
+async def create_feedback(
+    body: FeedbackCreate,
+    request: Request,
+    response: Response,
+    background: BackgroundTasks,
+    session: SessionDep,
+    key: IngestKeyDep,
+    predictor: PredictorDep,
+    names: ThemeNamesDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> FeedbackPublic:
+    """Store and classify one item: 201 when new, 200 when (source, external_id) was seen."""
+    _check_length(body.text, settings.max_text_chars)
+    (outcome,) = await ingest.ingest_async(
+        session=session, items=[body], predictor=predictor, actor_key_id=key.id
+    )
+    metrics.items.labels(outcome=outcome.status).inc()
+    if outcome.status == "conflict":
+        raise ApiError(409, "conflict", _conflict_message(outcome))
+    if outcome.status == "replayed":
+        response.status_code = status.HTTP_200_OK
+    else:
+        metrics.count_predictions([outcome.feedback.current_prediction.kind], endpoint="feedback")
+        _link_later(request, background, [outcome])
+    return convert.feedback_public(
+        outcome.feedback, theme_names=names, show_text=key.role == "admin"
+    )
+
+
+@router.post("/feedback/batch", response_model=FeedbackBatchResult)
+async def create_feedback_batch(
+    body: FeedbackBatchCreate,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    key: IngestKeyDep,
+    predictor: PredictorDep,
+    names: ThemeNamesDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> FeedbackBatchResult:
+    """Store up to 1,000 items; each gets a result or its own error, at its own index."""
+    if len(body.items) > settings.max_batch_items:
+        message = f"a batch holds at most {settings.max_batch_items} items; got {len(body.items)}"
+        raise ApiError(
+            422,
+            "validation_error",
+            "1 invalid field: items",
+            errors=[FieldError(field="items", message=message, type="too_long")],
+        )
+    parsed = await to_thread.run_sync(
+        partial(ingest.parse_items, body.items, max_text_chars=settings.max_text_chars)
+    )
+    valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, BatchItemError)]
+    outcomes = (
+        await ingest.ingest_async(
+            session=session, items=[p for _, p in valid], predictor=predictor, actor_key_id=key.id
+        )
+        if valid
+        else []
+    )
+    _link_later(request, background, outcomes)
+    return await to_thread.run_sync(
+        partial(_batch_result, parsed, valid, outcomes, names=names, key=key, metrics=metrics)
+    )
+
+
+def _link_later(
+    request: Request, background: BackgroundTasks, outcomes: list[ingest.Outcome]
+) -> None:
+    """Requirement grouping runs after the response: the items are already committed."""
+    created = [o.feedback.id for o in outcomes if o.status == "created"]
+    if created:
+        background.add_task(
+            link_new_feedback, sessionmaker=request.app.state.sessionmaker, feedback_ids=created
+        )
+
+
+def _batch_result(
+    parsed: list[FeedbackCreate | BatchItemError],
+    valid: list[tuple[int, FeedbackCreate]],
+    outcomes: list[ingest.Outcome],
+    *,
+    names: dict[str, str],
+    key: ApiKey,
+    metrics: Metrics,
+) -> FeedbackBatchResult:
+    """Per-item results in request order, with counts."""
+    results = [
+        BatchItemResult(index=i, status="error", error=p)
+        for i, p in enumerate(parsed)
+        if isinstance(p, BatchItemError)
+    ]
+    for (i, _), outcome in zip(valid, outcomes, strict=True):
+        metrics.items.labels(outcome=outcome.status).inc()
+        if outcome.status == "conflict":
+            error = BatchItemError(code="conflict", message=_conflict_message(outcome))
+            results.append(BatchItemResult(index=i, status="error", error=error))
+            continue
+        if outcome.status == "created":
+            metrics.count_predictions(
+                [outcome.feedback.current_prediction.kind], endpoint="feedback"
+            )
+        results.append(
+            BatchItemResult(
+                index=i,
+                status=outcome.status,
+                feedback=(
+                    convert.feedback_public(
+                        outcome.feedback, theme_names=names, show_text=key.role == "admin"
+                    )
+                ),
+            )
+        )
+    results.sort(key=lambda r: r.index)
+    counts = {s: sum(r.status == s for r in results) for s in ("created", "replayed", "error")}
+    return FeedbackBatchResult(
+        created=counts["created"],
+        replayed=counts["replayed"],
+        failed=counts["error"],
+        results=results,
+    )
+
+
+@router.get(
+    "/feedback/{feedback_id}",
+    response_model=FeedbackPublic,
+    responses={404: {"model": ErrorBody, "description": "No such item"}},
+)
+def read_feedback(
+    feedback_id: IdPath, session: SessionDep, key: ReaderKeyDep, names: ThemeNamesDep
+) -> FeedbackPublic:
+    """One item with its current prediction."""
+    row = service.get_feedback(session=session, feedback_id=feedback_id)
+    if row is None:
+        raise ApiError(404, "not_found", f"no feedback with id {feedback_id!r}")
+    return convert.feedback_public(row, theme_names=names, show_text=key.role == "admin")
+
+
+@router.get("/feedback", response_model=FeedbacksPublic)
+def read_feedbacks(
+    query: Annotated[FeedbackQuery, Query()],
+    session: SessionDep,
+    key: ReaderKeyDep,
+    names: ThemeNamesDep,
+) -> FeedbacksPublic:
+    """Items newest received first, filtered; follow `next_cursor` for more."""
+    if query.theme is not None and query.theme not in names:
+        raise ApiError(
+            422,
+            "validation_error",
+            "1 invalid field: theme",
+            errors=[
+                FieldError(
+                    field="theme",
+                    type="unknown_theme",
+                    message=f"unknown theme {query.theme!r}; GET /v1/taxonomy lists the theme ids",
+                )
+            ],
+        )
+    try:
+        rows, next_cursor = service.list_feedback(
+            session=session, filters=query.to_filter(), cursor=query.cursor, limit=query.limit
+        )
+    except ValueError as e:
+        raise ApiError(
+            422,
+            "validation_error",
+            "1 invalid field: cursor",
+            errors=[FieldError(field="cursor", message=f"cursor {e}", type="invalid_cursor")],
+        ) from e
+    items = [
+        convert.feedback_public(r, theme_names=names, show_text=key.role == "admin") for r in rows
+    ]
+    return FeedbacksPublic(items=items, next_cursor=next_cursor)
+
+
+@router.post("/classify", response_model=ClassifyResponse)
+async def classify(
+    body: ClassifyRequest,
+    _key: IngestKeyDep,
+    predictor: PredictorDep,
+    names: ThemeNamesDep,
+    settings: SettingsDep,
+    metrics: MetricsDep,
+) -> ClassifyResponse:
+    """Classify texts without storing anything."""
+    for i, item in enumerate(body.items):
+        _check_length(item.text, settings.max_text_chars, field=f"items[{i}].text")
+    inputs = [FeedbackInput(text=item.text, source=item.source) for item in body.items]
+    preds = await asyncio.wrap_future(predictor.submit(inputs))
+    metrics.count_predictions([p.kind for p in preds], endpoint="classify")
+    return ClassifyResponse(
+        model_version=predictor.model.version,
+        results=[convert.classify_result(p, theme_names=names) for p in preds],
+    )
+
+
+@router.get("/taxonomy", response_model=TaxonomyPublic, tags=["taxonomy"])
+def read_taxonomy(_key: ApiKeyDep, predictor: PredictorDep) -> TaxonomyPublic:
+    """The kinds and themes the loaded model predicts; theme ids never change."""
+    model = predictor.model
+    themes = [
+        ThemePublic(
+            id=t.id,
+            name=t.name,
+            description=t.description,
+            parent=t.parent,
+            keywords=list(t.keywords),
+        )
+        for t in model.taxonomy.themes
+    ]
+    return TaxonomyPublic(model_version=model.version, kinds=list(model.kinds), themes=themes)

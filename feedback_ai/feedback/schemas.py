@@ -1,0 +1,302 @@
+"""Request and response bodies for feedback, classification and the taxonomy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from feedback_ai.api_errors import FieldError
+from feedback_ai.fields import CleanStr, Metadata, Text, UtcDatetime
+from feedback_ai.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS
+
+Source = Literal["support_ticket", "sales_note", "app_review", "survey", "other"]
+Kind = Literal["bug", "feature_request", "question", "complaint", "praise", "other"]
+FeedbackText = Annotated[
+    Text,
+    Field(max_length=MAX_TEXT_CHARS, examples=["Please add SSO with Okta, our IT team insists."]),
+]
+Short = Annotated[CleanStr, Field(min_length=1, max_length=255)]
+Tiny = Annotated[CleanStr, Field(min_length=1, max_length=64)]
+STRICT = ConfigDict(extra="forbid")
+
+EXAMPLE = {
+    "text": "Exporting the pipeline report to CSV times out. Please add scheduled exports.",
+    "source": "support_ticket",
+    "external_id": "zendesk-48213",
+    "account_id": "acc-1042",
+    "account_name": "Northwind Traders",
+    "arr": 48000,
+    "plan": "enterprise",
+    "segment": "mid-market",
+    "received_at": "2026-11-20T09:30:00Z",
+    "metadata": {"priority": "high", "tags": ["export"]},
+}
+
+
+class FeedbackCreate(BaseModel):
+    """One feedback item to store and classify; (source, external_id) makes replays safe."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+
+    text: FeedbackText
+    source: Source
+    external_id: Short | None = Field(None, description="Your id; a replay returns the stored item")
+    account_id: Short | None = None
+    account_name: Short | None = None
+    arr: float | None = Field(
+        None,
+        ge=0,
+        le=1e11,
+        allow_inf_nan=False,
+        description="Annual recurring revenue of the account",
+    )
+    plan: Tiny | None = None
+    segment: Tiny | None = None
+    received_at: UtcDatetime | None = Field(None, description="Defaults to now; naive means UTC")
+    metadata: Metadata = Field(default_factory=dict, description="Free JSON, up to 16 KB")
+
+
+class FeedbackBatchCreate(BaseModel):
+    """Up to 1,000 items; each is checked on its own so one bad item fails alone."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"items": [EXAMPLE, {"text": "Love the new dashboard!", "source": "survey"}]}
+            ]
+        },
+    )
+
+    items: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH_ITEMS,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/FeedbackCreate"}},
+    )
+
+
+class ClassifyItem(BaseModel):
+    """Text to classify without storing it."""
+
+    model_config = STRICT
+
+    text: FeedbackText
+    source: Source = "other"
+
+
+class ClassifyRequest(BaseModel):
+    """Up to 1,000 texts to classify; nothing is stored."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"text": "The app crashes when I upload a photo.", "source": "app_review"}
+                    ]
+                }
+            ]
+        },
+    )
+
+    items: list[ClassifyItem] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
+
+
+class ThemeScore(BaseModel):
+    """A theme assigned to an item."""
+
+    id: str
+    name: str
+    score: float
+
+
+class EvidenceSpan(BaseModel):
+    """A sentence as offsets into the original and the masked text; `text` is masked."""
+
+    text: str
+    start: int
+    end: int
+    masked_start: int
+    masked_end: int
+
+
+class TermWeightPublic(BaseModel):
+    """A term and how much it pushed a label."""
+
+    term: str
+    weight: float
+
+
+class ExplanationPublic(BaseModel):
+    """Why a label was predicted."""
+
+    head: Literal["kind", "theme"]
+    label: str
+    terms: list[TermWeightPublic]
+    evidence: EvidenceSpan | None
+
+
+class CandidatePublic(BaseModel):
+    """A candidate requirement: a normalised statement and the sentence it came from."""
+
+    id: str | None = Field(None, description="Stable id; null from /v1/classify")
+    statement: str
+    sentence: str
+    evidence: EvidenceSpan
+    confidence: float
+
+
+class ClassifyResult(BaseModel):
+    """What the model says about one text."""
+
+    kind: str
+    kind_score: float
+    kind_scores: dict[str, float]
+    themes: list[ThemeScore]
+    unassigned: bool
+    candidates: list[CandidatePublic]
+    explanations: list[ExplanationPublic]
+    masked_text: str
+    language: str
+    flags: list[str]
+    model_version: str
+
+
+class PredictionPublic(ClassifyResult):
+    """A stored prediction: the model's suggestion, kept apart from human decisions."""
+
+    id: str
+    created_at: datetime
+
+
+class FeedbackPublic(BaseModel):
+    """A stored item with its current prediction; text is shown masked."""
+
+    id: str
+    source: str
+    external_id: str | None
+    account_id: str | None
+    account_name: str | None
+    arr: float | None
+    plan: str | None
+    segment: str | None
+    received_at: datetime
+    created_at: datetime
+    metadata: dict[str, Any]
+    masked_text: str
+    text: str | None = Field(description="Original text; admins only, null for other roles")
+    prediction: PredictionPublic | None
+
+
+class FeedbacksPublic(BaseModel):
+    """A page of items, newest received first."""
+
+    items: list[FeedbackPublic]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at end")
+
+
+class BatchItemError(BaseModel):
+    """Why one item of a batch was not stored."""
+
+    code: str
+    message: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+class BatchItemResult(BaseModel):
+    """The outcome for one item, at the same index as in the request."""
+
+    index: int
+    status: Literal["created", "replayed", "error"]
+    feedback: FeedbackPublic | None = None
+    error: BatchItemError | None = None
+
+
+class FeedbackBatchResult(BaseModel):
+    """Per-item outcomes; stored items were committed before this answer was sent."""
+
+    created: int
+    replayed: int
+    failed: int
+    results: list[BatchItemResult]
+
+
+class ClassifyResponse(BaseModel):
+    """One result per input text, in order."""
+
+    model_version: str
+    results: list[ClassifyResult]
+
+
+class ThemePublic(BaseModel):
+    """A theme of the taxonomy; ids never change."""
+
+    id: str
+    name: str
+    description: str
+    parent: str | None
+    keywords: list[str]
+
+
+class TaxonomyPublic(BaseModel):
+    """The kinds and themes the loaded model predicts."""
+
+    model_version: str | None
+    kinds: list[str]
+    themes: list[ThemePublic]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackFilter:
+    """Filters for listing feedback; None means no filter."""
+
+    source: str | None = None
+    kind: str | None = None
+    theme: str | None = None
+    account: str | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    q: str | None = None
+
+
+class FeedbackQuery(BaseModel):
+    """Filters and paging for GET /v1/feedback; unknown parameters are refused."""
+
+    model_config = STRICT
+
+    source: Source | None = None
+    kind: Kind | None = None
+    theme: Annotated[str | None, Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")] = None
+    account: Short | None = Field(None, description="Matches account_id or account_name exactly")
+    received_from: UtcDatetime | None = Field(None, description="Inclusive")
+    received_to: UtcDatetime | None = Field(None, description="Exclusive")
+    q: Annotated[
+        CleanStr | None,
+        Field(min_length=1, max_length=200, description="Case-insensitive text search"),
+    ] = None
+    cursor: Annotated[str | None, Field(max_length=512, pattern=r"^[A-Za-z0-9_-]+$")] = None
+    limit: int = Field(50, ge=1, le=200)
+
+    @field_validator("received_to")
+    @classmethod
+    def _after_from(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("received_from")
+        if value is not None and start is not None and value <= start:
+            raise ValueError("must be later than received_from")
+        return value
+
+    def to_filter(self) -> FeedbackFilter:
+        """The service-level filter."""
+        return FeedbackFilter(
+            source=self.source,
+            kind=self.kind,
+            theme=self.theme,
+            account=self.account,
+            received_from=self.received_from,
+            received_to=self.received_to,
+            q=self.q,
+        )

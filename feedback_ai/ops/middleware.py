@@ -1,0 +1,148 @@
+"""ASGI middleware: request ids, timing, metrics, access logs and body limits."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from feedback_ai.api_errors import FieldError, error_response
+from feedback_ai.ops.context import request_id_var
+from feedback_ai.ops.metrics import Metrics
+
+log = logging.getLogger("feedback_ai.access")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Give each request an id (X-Request-ID), time it, count it and log one line."""
+
+    def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wrap one HTTP request."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(scope["method"], route, str(status)).observe(elapsed)
+            log.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
+            )
+            request_id_var.reset(token)
+
+
+class BodyLimitMiddleware:
+    """Refuse bodies over the limit (413) and JSON bodies that are not UTF-8 (400)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Read the whole body first, check it, then replay it to the app."""
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await self._too_large(scope, receive, send, declared)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                await self._too_large(scope, receive, send, f"more than {self.max_body_bytes}")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if "json" in headers.get("content-type", "json"):
+            try:
+                body.decode("utf-8")
+            except UnicodeDecodeError as e:
+                response = error_response(
+                    400,
+                    "invalid_utf8",
+                    "The body is not valid UTF-8.",
+                    errors=[
+                        FieldError(
+                            field="body",
+                            type="invalid_utf8",
+                            message=f"invalid byte at offset {e.start}",
+                        )
+                    ],
+                )
+                await response(scope, receive, send)
+                return
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, size: str) -> None:
+        if not size.replace("more than ", "").isdigit():
+            response = error_response(
+                400,
+                "invalid_content_length",
+                "The Content-Length header is not a number.",
+                errors=[FieldError(field="Content-Length", type="invalid", message=size[:40])],
+            )
+        else:
+            response = error_response(
+                413,
+                "body_too_large",
+                f"The body has {size} bytes; the limit is {self.max_body_bytes}. "
+                "Split it into several requests.",
+                errors=[
+                    FieldError(
+                        field="body", type="too_large", message=f"over {self.max_body_bytes} bytes"
+                    )
+                ],
+            )
+        await response(scope, receive, send)

@@ -1,0 +1,1 @@
+"""Requirements: grouped candidate requirements with evidence, aggregates and priority."""

@@ -1,0 +1,240 @@
+"""Link candidates to requirements, list and read them with aggregates and priority, edit, merge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from feedback_ai.auth.models import ApiKey
+from feedback_ai.auth.service import record_audit
+from feedback_ai.db import utcnow
+from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
+from feedback_ai.ids import new_id
+from feedback_ai.ml.grouping import GroupingConfig
+from feedback_ai.ml.priority import Priority, PriorityWeights, priority_score
+from feedback_ai.requirements.aggregates import Aggregates, aggregate
+from feedback_ai.requirements.index import IndexState, index_for
+from feedback_ai.requirements.models import Requirement, RequirementEvidence
+
+Sort = Literal["priority", "recency"]
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementView:
+    """A requirement with its aggregates and priority."""
+
+    requirement: Requirement
+    aggregates: Aggregates
+    priority: Priority
+
+
+class RequirementError(ValueError):
+    """An edit that cannot be applied; `code` names the reason for the API."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
+    """The requirement, following merged_into to the one that absorbed it."""
+    req = session.get(Requirement, requirement_id)
+    for _ in range(32):
+        if req is None or req.merged_into is None:
+            return req
+        req = session.get(Requirement, req.merged_into)
+    return req
+
+
+def _place(
+    session: Session, state: IndexState, cand: CandidateRequirement, themes: list[str],
+    opened: list[str],
+) -> tuple[Requirement, float]:  # fmt: skip
+    """The requirement a candidate joins (following merges) or opens."""
+    while True:
+        match = state.index.match(cand.statement, sentence=cand.sentence, new_key=new_id())
+        if match.created:
+            req = Requirement(id=match.key, title=cand.statement, themes=themes)
+            session.add(req)
+            opened.append(match.key)
+            return req, match.score
+        found = resolve(session=session, requirement_id=match.key)
+        if found is not None:
+            found.themes = sorted(set(found.themes) | set(themes))
+            return found, match.score
+        state.index.remove(match.key)  # the row was deleted behind the index's back
+
+
+def link_candidates(
+    *, session: Session, feedback_id: str, config: GroupingConfig | None = None
+) -> list[RequirementEvidence]:
+    """Match the current candidates of one stored item to requirements; commits; idempotent."""
+    query = select(Prediction).where(Prediction.feedback_id == feedback_id, Prediction.is_current)
+    pred = session.scalars(
+        query.options(selectinload(Prediction.candidates), selectinload(Prediction.themes))
+    ).one_or_none()
+    if pred is None or not pred.candidates:
+        return []
+    existing = session.execute(
+        select(RequirementEvidence.candidate_id, RequirementEvidence.start, RequirementEvidence.end)
+        .where(RequirementEvidence.feedback_id == feedback_id)
+    ).all()  # fmt: skip
+    done = {c for c, _, _ in existing} | {(s, e) for _, s, e in existing}
+    themes = [t.theme_id for t in pred.themes]
+    state = index_for(session, config=config)
+    out: list[RequirementEvidence] = []
+    with state.lock:
+        state.sync(session)
+        opened: list[str] = []
+        for cand in pred.candidates:
+            if cand.id in done or (cand.start, cand.end) in done:
+                continue
+            req, score = _place(session, state, cand, themes, opened)
+            evidence = RequirementEvidence(
+                requirement_id=req.id, feedback_id=feedback_id, candidate_id=cand.id,
+                statement=cand.statement, sentence=cand.sentence, start=cand.start,
+                end=cand.end, score=score,
+            )  # fmt: skip
+            session.add(evidence)
+            out.append(evidence)
+            done.add((cand.start, cand.end))
+        try:
+            session.commit()
+        except BaseException:
+            session.rollback()
+            for key in opened:
+                state.index.remove(key)
+            raise
+        state.last_id = max([state.last_id, *opened])
+    return out
+
+
+def relink_all(*, session: Session, config: GroupingConfig | None = None) -> int:
+    """Link every stored item's current candidates (after a retrain or a config change)."""
+    ids = session.scalars(select(Feedback.id).order_by(Feedback.received_at, Feedback.id)).all()
+    return sum(len(link_candidates(session=session, feedback_id=f, config=config)) for f in ids)
+
+
+def _views(
+    session: Session, reqs: list[Requirement], now: datetime, weights: PriorityWeights | None
+) -> list[RequirementView]:
+    aggs = aggregate(session=session, requirement_ids=[r.id for r in reqs], now=now)
+    return [
+        RequirementView(
+            r, aggs[r.id], priority_score(aggs[r.id].signals(), now=now, weights=weights)
+        )
+        for r in reqs
+    ]
+
+
+def list_requirements(
+    *,
+    session: Session,
+    sort: Sort = "priority",
+    theme: str | None = None,
+    status: str | None = None,
+    account: str | None = None,
+    source: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+    weights: PriorityWeights | None = None,
+) -> tuple[list[RequirementView], int]:
+    """A page of requirements (merged ones only when asked for by status) and the total."""
+    query = select(Requirement)
+    query = query.where(Requirement.status == status) if status else query.where(
+        Requirement.status != "merged"
+    )  # fmt: skip
+    if account or source:
+        linked = select(RequirementEvidence.requirement_id).join(
+            Feedback, Feedback.id == RequirementEvidence.feedback_id
+        )
+        if account:
+            linked = linked.where(
+                (Feedback.account_id == account) | (Feedback.account_name == account)
+            )
+        if source:
+            linked = linked.where(Feedback.source == source)
+        query = query.where(Requirement.id.in_(linked))
+    reqs = [r for r in session.scalars(query) if theme is None or theme in r.themes]
+    views = _views(session, reqs, now or utcnow(), weights)
+    if sort == "recency":
+        views.sort(
+            key=lambda v: (v.aggregates.last_seen or v.requirement.created_at, v.requirement.id)
+        )
+        views.reverse()
+    else:
+        views.sort(key=lambda v: (-v.priority.score, v.requirement.id))
+    return views[offset : offset + limit], len(views)
+
+
+def get_requirement(
+    *, session: Session, requirement_id: str, now: datetime | None = None,
+    weights: PriorityWeights | None = None,
+) -> tuple[RequirementView, list[RequirementEvidence]] | None:  # fmt: skip
+    """One requirement with its view and its evidence, or None."""
+    req = session.get(Requirement, requirement_id)
+    if req is None:
+        return None
+    evidence = session.scalars(
+        select(RequirementEvidence)
+        .where(RequirementEvidence.requirement_id == req.id)
+        .order_by(RequirementEvidence.created_at, RequirementEvidence.id)
+    ).all()
+    return _views(session, [req], now or utcnow(), weights)[0], list(evidence)
+
+
+def update_requirement(
+    *, session: Session, requirement: Requirement, changes: dict[str, Any], actor_key: ApiKey | None
+) -> Requirement:
+    """Change title, status or themes; merging goes through merge_requirements."""
+    if changes.get("status") == "merged":
+        raise RequirementError(
+            "use_merge", "set status 'merged' with POST /v1/requirements/{id}/merge"
+        )
+    if requirement.status == "merged" and "status" in changes:
+        raise RequirementError("merged", f"requirement {requirement.id} is merged; edit its target")
+    for name, value in changes.items():
+        setattr(requirement, name, sorted(set(value)) if name == "themes" else value)
+    record_audit(session=session, action="requirement.update", actor_key=actor_key,
+                 target_type="requirement", target_id=requirement.id, detail=changes)  # fmt: skip
+    session.commit()
+    return requirement
+
+
+def merge_requirements(
+    *, session: Session, source: Requirement, target: Requirement, actor_key: ApiKey | None
+) -> Requirement:
+    """Move the evidence of `source` to `target`; `source` becomes merged and points there."""
+    if source.id == target.id:
+        raise RequirementError("same_requirement", "a requirement cannot be merged into itself")
+    if target.status == "merged" or source.status == "merged":
+        raise RequirementError("merged", "merge into or from a merged requirement is not possible")
+    spans = set(session.execute(
+        select(RequirementEvidence.feedback_id, RequirementEvidence.start, RequirementEvidence.end)
+        .where(RequirementEvidence.requirement_id == target.id)
+    ).all())  # fmt: skip
+    for ev in session.scalars(
+        select(RequirementEvidence).where(RequirementEvidence.requirement_id == source.id)
+    ):
+        if (ev.feedback_id, ev.start, ev.end) in spans:
+            session.delete(ev)
+        else:
+            ev.requirement_id = target.id
+    session.execute(
+        update(Requirement)
+        .where(Requirement.merged_into == source.id)
+        .values(merged_into=target.id)
+    )
+    source.status, source.merged_into = "merged", target.id
+    target.themes = sorted(set(target.themes) | set(source.themes))
+    record_audit(
+        session=session, action="requirement.merge", actor_key=actor_key,
+        target_type="requirement", target_id=source.id, detail={"into": target.id},
+    )  # fmt: skip
+    session.commit()  # source stays indexed: its paraphrases resolve to target via merged_into
+    return target

@@ -1,0 +1,1 @@
+"""Themes: counts and trends, discovered proposals and accepted custom themes."""
