@@ -113,11 +113,18 @@ class MultiLabelHead:
 
     def coef_for(self, label: str) -> np.ndarray | None:
         """Weights that push an item towards `label`, or None for a label never seen in training."""
-        idx = int(np.flatnonzero(self.labels_ == label)[0])
-        pos = np.flatnonzero(self.active_ == idx)
-        if len(pos) == 0:
-            return None
-        return self.ovr_.estimators_[int(pos[0])].coef_[0]
+        lookup = getattr(self, "_coef_lookup", None)
+        if lookup is None:  # built on first use: explanations ask for it per item
+            lookup = self._coef_lookup = {
+                str(self.labels_[j]): est.coef_[0]
+                for j, est in zip(self.active_, self.ovr_.estimators_, strict=True)
+            }
+        return lookup.get(label)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_coef_lookup", None)
+        return state
 
 
 def choose_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_support: int = 5) -> np.ndarray:

@@ -14,6 +14,8 @@ from feedback_ai.ml.types import SOURCES
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 SEED_DIR = DATA_DIR / "seed"
 GOLDEN_PATH = DATA_DIR / "golden" / "golden.jsonl"
+# Labels are stored beside predictions; keep them short enough for any database column.
+MAX_LABEL_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +48,19 @@ def _split_themes(value: object) -> tuple[str, ...] | None:
     if not text:
         return ()
     if text.startswith("["):
-        return _split_themes(json.loads(text))
+        try:
+            return _split_themes(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise DataError(f"`themes` {text[:60]!r} is not a valid JSON list: {e}") from e
     for sep in ("|", ";", ","):
         if sep in text:
             return tuple(t.strip() for t in text.split(sep) if t.strip())
     return (text,)
 
 
-def _example(row: dict, *, origin: str, n: int, has_kind: bool, has_themes: bool) -> Example:
+def _example(row: object, *, origin: str, n: int, has_kind: bool, has_themes: bool) -> Example:
+    if not isinstance(row, dict):
+        raise DataError(f"{origin}: row {n} is not an object with a `text` field.")
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         raise DataError(f"{origin}: row {n} has no `text`.")
@@ -63,7 +70,10 @@ def _example(row: dict, *, origin: str, n: int, has_kind: bool, has_themes: bool
     kind = row.get("kind")
     reqs = row.get("requirements")
     if isinstance(reqs, str):
-        reqs = json.loads(reqs) if reqs.strip() else None
+        try:
+            reqs = json.loads(reqs) if reqs.strip() else None
+        except json.JSONDecodeError as e:
+            raise DataError(f"{origin}: row {n} `requirements` is not valid JSON: {e}") from e
     requirements = None
     if reqs is not None:
         try:
@@ -74,11 +84,18 @@ def _example(row: dict, *, origin: str, n: int, has_kind: bool, has_themes: bool
             raise DataError(
                 f"{origin}: row {n} requirements need `sentence` and `statement`."
             ) from e
+    kind = (str(kind).strip() or None) if has_kind and kind is not None else None
+    if kind is not None and len(kind) > MAX_LABEL_CHARS:
+        raise DataError(f"{origin}: row {n} `kind` is longer than {MAX_LABEL_CHARS} characters.")
+    try:
+        themes = _split_themes(row.get("themes")) if has_themes else None
+    except DataError as e:
+        raise DataError(f"{origin}: row {n}: {e}") from e
     return Example(
         text=text,
         source=source,
-        kind=(str(kind).strip() or None) if has_kind and kind is not None else None,
-        themes=_split_themes(row.get("themes")) if has_themes else None,
+        kind=kind,
+        themes=themes,
         requirements=requirements,
         id=str(row.get("id") or f"{Path(origin).stem}-{n}"),
     )
@@ -95,7 +112,8 @@ def read_examples(path: Path | str) -> list[Example]:
                 if line.strip()
             ]
         elif path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8", newline="") as f:
+            # utf-8-sig: spreadsheets save CSV with a byte-order mark before the header.
+            with path.open(encoding="utf-8-sig", newline="") as f:
                 rows = list(csv.DictReader(f))
         else:
             raise DataError(f"{path}: unsupported file type; use .csv or .jsonl.")
@@ -103,8 +121,8 @@ def read_examples(path: Path | str) -> list[Example]:
         raise DataError(f"Cannot read {path}: {e}") from e
     if not rows:
         raise DataError(f"{path}: no rows.")
-    has_kind = any(r.get("kind") not in (None, "") for r in rows)
-    has_themes = any("themes" in r for r in rows)
+    has_kind = any(isinstance(r, dict) and r.get("kind") not in (None, "") for r in rows)
+    has_themes = any(isinstance(r, dict) and "themes" in r for r in rows)
     return [
         _example(r, origin=str(path), n=n, has_kind=has_kind, has_themes=has_themes)
         for n, r in enumerate(rows, 1)

@@ -97,7 +97,9 @@ def _requirement_metrics(model: FeedbackModel, examples: list[Example]) -> dict:
     p, r, f, _ = precision_recall_fscore_support(truth, guess, average="binary", zero_division=0)
     hits = [k for k in range(len(sentences)) if truth[k] and guess[k]]
     made = detector.statements([sentences[k] for k in hits])
-    overlap = [token_f1(m[0], statements[k] or "") for k, m in zip(hits, made, strict=True)]
+    overlap = [
+        token_f1(m[0] if m else "", statements[k] or "") for k, m in zip(hits, made, strict=True)
+    ]
     return _round(
         {
             "sentence_precision": p,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import sklearn
 
 from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
 from feedback_ai.ml.explain import csr_row, evidence_sentence, make_evidence, top_terms
@@ -86,6 +87,12 @@ def _fallback(
 
 def predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Prediction]:
     """Kind, themes, candidate requirements and explanations for each item, in input order."""
+    # Our own featurizer builds the matrices, so sklearn's per-call input checks are pure overhead.
+    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+        return _predict(model, items)
+
+
+def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Prediction]:
     results: list[Prediction | None] = [None] * len(items)
     prepared: list[tuple[int, MappedText, list[str]]] = []
     for i, item in enumerate(items):
@@ -136,7 +143,10 @@ def _candidates(
         per_item.setdefault(flat[k][0], []).append(k)
     chosen = sorted(k for ks in per_item.values() for k in ks[: detector.max_per_item])
     statements = detector.statements([texts[k] for k in chosen])
-    for k, (statement, rule_confidence) in zip(chosen, statements, strict=True):
+    for k, made in zip(chosen, statements, strict=True):
+        if made is None:
+            continue
+        statement, rule_confidence = made
         row, (start, end) = flat[k]
         out[row].append(
             CandidateRequirement(

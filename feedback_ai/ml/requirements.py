@@ -10,6 +10,9 @@ from feedback_ai.ml.nlp import load_parser
 from feedback_ai.ml.statements import make_statement
 
 REQ, NONE = "requirement", "none"
+# A "sentence" longer than this is a run-on text without full stops: parse only its start.
+MAX_PARSE_CHARS = 600
+MAX_STATEMENT_CHARS = 120
 
 
 class RequirementDetector:
@@ -43,10 +46,25 @@ class RequirementDetector:
         proba = self.head_.predict_proba(self.featurizer_.transform(sentences))
         return proba[:, list(self.head_.classes_).index(REQ)]
 
-    def statements(self, sentences: list[str]) -> list[tuple[str, float]]:
-        """Parse only these sentences and normalise each to an imperative statement."""
+    def statements(self, sentences: list[str]) -> list[tuple[str, float] | None]:
+        """Parse only these sentences and normalise each to an imperative statement.
+
+        None where no usable statement comes out (e.g. "Please, please!!!").
+        """
         nlp = load_parser()
-        return [make_statement(doc) for doc in nlp.pipe(sentences, batch_size=128)]
+        docs = nlp.pipe((s[:MAX_PARSE_CHARS] for s in sentences), batch_size=256)
+        return [_usable(*make_statement(doc)) for doc in docs]
+
+
+def _usable(statement: str, confidence: float) -> tuple[str, float] | None:
+    statement = (
+        statement[:MAX_STATEMENT_CHARS].rsplit(" ", 1)[0]
+        if len(statement) > MAX_STATEMENT_CHARS
+        else statement
+    )
+    if len(statement.split()) < 2 or not any(ch.isalpha() for ch in statement):
+        return None
+    return statement, confidence
 
 
 def _f1(pred: np.ndarray, truth: np.ndarray) -> float:

@@ -12,7 +12,8 @@ import yaml
 from feedback_ai.errors import DataError
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+THEME_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+_ID = re.compile(THEME_ID_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ def taxonomy_from_dict(data: object, *, origin: str = "taxonomy") -> Taxonomy:
         if unknown:
             raise DataError(f"{origin}: theme {theme_id!r} has unknown fields {sorted(unknown)}.")
         keywords = item.get("keywords") or []
+        if not isinstance(keywords, list):
+            raise DataError(f"{origin}: theme {theme_id!r} `keywords` must be a list of strings.")
         themes.append(
             Theme(
                 id=theme_id,

@@ -12,7 +12,7 @@ _PII_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "[URL]",
         re.compile(
-            r"\b(?:https?|ftp)://[^\s/@]+:[^\s/@]+@\S+"
+            r"\b[a-z][a-z0-9+.-]*://[^\s/@:]+:[^\s/@]+@\S+"
             r"|\b(?:https?|ftp)://\S*[?&#](?:token|access_token|api_key|apikey|key|secret|password|"
             r"pwd|sig|signature|auth|session)=\S+",
             re.IGNORECASE,
@@ -20,10 +20,15 @@ _PII_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
     ("[EMAIL]", re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")),
     ("[CARD]", re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")),
+    ("[SSN]", re.compile(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])")),
     (
         "[PHONE]",
         re.compile(
-            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?!\d)"
+            r"(?<![\w+#/-])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{3,4}[\s.-]?\d{3,4}(?![\d-])"
+            # Bare 10-11 digit runs and 7-digit local numbers ("555 1234") are phones too; ids
+            # written with a prefix ("#", "INV-", "/") are left alone by the lookbehind.
+            r"|(?<![\w+#/-])1?\d{10}(?![\d-])"
+            r"|(?<![\w+#/.-])\d{3}[ .-]\d{4}(?![\d-])"
         ),
     ),
 )

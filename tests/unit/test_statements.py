@@ -40,3 +40,15 @@ def test_statement_is_short_and_unpunctuated(nlp) -> None:
     assert text[0].isupper()
     assert not text.endswith((".", "?", "!"))
     assert len(text.split()) <= 11
+
+
+def test_unusable_and_runaway_sentences_give_no_statement() -> None:
+    from feedback_ai.ml.requirements import MAX_STATEMENT_CHARS, RequirementDetector
+
+    made = RequirementDetector().statements(
+        ["!!!", "Please, please, please!!!", "Add " + "a" * 5000, "Please add dark mode"]
+    )
+    assert made[:3] == [None, None, None]
+    assert made[3] is not None and made[3][0] == "Add dark mode"
+    long = RequirementDetector().statements(["please add " + "very " * 400 + "fast exports"])[0]
+    assert long is None or len(long[0]) <= MAX_STATEMENT_CHARS

@@ -15,6 +15,10 @@ class TestMaskPii:
             ("card 4111 1111 1111 1111 was charged", "[CARD]", "4111"),
             ("see https://bob:hunter2@ci.example.com/job", "[URL]", "hunter2"),
             ("open https://app.example.com/x?token=abc123", "[URL]", "abc123"),
+            ("db is postgres://admin:s3cret@db:5432/x", "[URL]", "s3cret"),
+            ("call 5551234567 now", "[PHONE]", "5551234567"),
+            ("ring 555 1234 pls", "[PHONE]", "555 1234"),
+            ("ssn 123-45-6789 on file", "[SSN]", "123-45-6789"),
         ],
     )
     def test_masks_each_kind(self, text: str, placeholder: str, secret: str) -> None:
@@ -22,8 +26,14 @@ class TestMaskPii:
         assert placeholder in masked
         assert secret not in masked
 
-    def test_leaves_ordinary_numbers(self) -> None:
-        text = "We have 120 seats and 3 workspaces since 2024, version 5.2.1"
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "We have 120 seats and 3 workspaces since 2024, version 5.2.1",
+            "order #1234567890 and INV-20931, paid 1,250.00 USD on 2024-11-25 at 10:30",
+        ],
+    )
+    def test_leaves_ordinary_numbers(self, text: str) -> None:
         assert mask_pii(text) == text
 
     def test_plain_urls_are_kept(self) -> None:

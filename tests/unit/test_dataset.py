@@ -1,0 +1,76 @@
+"""Reading a user's training file: every malformed input is a DataError that says where."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from feedback_ai.errors import DataError
+from feedback_ai.ml.dataset import read_examples
+from feedback_ai.ml.taxonomy import load_taxonomy, slugify
+
+
+def test_csv_with_byte_order_mark_and_theme_separators(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(
+        '\ufefftext,kind,themes\n"Export is slow",bug,performance|data_import_export\n'.encode()
+    )
+    (ex,) = read_examples(path)
+    assert ex.text == "Export is slow" and ex.kind == "bug"
+    assert ex.themes == ("performance", "data_import_export")
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        (['"just a string"'], "row 1 is not an object"),
+        (['{"text": "a", "themes": "[not json"}'], "row 1"),
+        (['{"text": "a", "requirements": "{broken"}'], "row 1 `requirements`"),
+        (['{"text": "a", "requirements": [{"sentence": "a"}]}'], "need `sentence` and `statement`"),
+        (['{"text": "   "}'], "row 1 has no `text`"),
+        (['{"text": "a", "source": "fax"}'], "unknown source"),
+        (['{"text": "a", "kind": "' + "k" * 80 + '"}'], "longer than 64"),
+        (["{not json"], "Cannot read"),
+    ],
+)
+def test_malformed_rows_are_clear_errors(tmp_path: Path, lines: list[str], message: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines))
+    with pytest.raises(DataError, match=message.replace("[", r"\[")):
+        read_examples(path)
+
+
+def test_unsupported_file_type(tmp_path: Path) -> None:
+    path = tmp_path / "data.xlsx"
+    path.write_bytes(b"PK")
+    with pytest.raises(DataError, match="unsupported file type"):
+        read_examples(path)
+
+
+def test_taxonomy_keywords_must_be_a_list(tmp_path: Path) -> None:
+    path = tmp_path / "tax.json"
+    path.write_text(json.dumps({"themes": [{"id": "billing", "keywords": "invoice"}]}))
+    with pytest.raises(DataError, match="must be a list"):
+        load_taxonomy(path)
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"themes": []}, "non-empty list"),
+        ({"themes": [{"id": "Bad Id"}]}, "must be lowercase"),
+        ({"themes": [{"id": "a"}, {"id": "a"}]}, "duplicate theme ids"),
+        ({"themes": [{"id": "a", "parent": "zzz"}]}, "unknown parent"),
+        ({"themes": [{"id": "a", "colour": "red"}]}, "unknown fields"),
+    ],
+)
+def test_taxonomy_errors(tmp_path: Path, doc: dict, message: str) -> None:
+    path = tmp_path / "tax.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(DataError, match=message):
+        load_taxonomy(path)
+
+
+def test_slugify() -> None:
+    assert slugify("Card payment fee?") == "card_payment_fee"
+    assert slugify("!!!") == "theme"
