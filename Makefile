@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: install serve test lint format bench-quality bench-throughput bench-api clean
+.PHONY: install serve test lint format bench-quality bench-throughput bench-api bench-dedupe bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,12 @@ bench-throughput: install
 
 bench-api: install
 	$(BIN)/python bench/api_load.py
+
+bench-dedupe: install
+	$(BIN)/python bench/dedupe_quality.py
+
+bench-scale: install
+	$(BIN)/python bench/grouping_scale.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
