@@ -14,7 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import JSON, DateTime, Engine, create_engine, event, text
+from sqlalchemy import JSON, Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -173,11 +173,38 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction for migrations; on SQLite, without foreign keys meanwhile.
+
+    SQLite alters a column by copying the table and dropping the old one; with foreign keys on,
+    that drop would cascade-delete the rows that reference it (a prediction's themes and
+    candidates). So they are off while migrating and checked before the commit.
+    """
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # ignored inside a transaction
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+                broken = (
+                    conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall() if sqlite else []
+                )
+                if broken:
+                    raise RuntimeError(f"migration would leave dangling foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
 def migrate(engine: Engine, *, revision: str = "head", down: bool = False) -> str | None:
     """Upgrade (or, with down=True, downgrade) to `revision`; return the revision reached."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         config.attributes["connection"] = conn
         (command.downgrade if down else command.upgrade)(config, revision)
     with engine.connect() as conn:

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field
+
+from feedback_ai.ml.taxonomy import THEME_ID_PATTERN
 
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 MIN_DATETIME = datetime(1970, 1, 1, tzinfo=UTC)
@@ -74,4 +76,6 @@ CleanStr = Annotated[str, AfterValidator(check_text)]
 Text = Annotated[str, AfterValidator(check_text), AfterValidator(check_not_blank)]
 UtcDatetime = Annotated[datetime, AfterValidator(check_datetime)]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
+# One rule for theme ids everywhere: the taxonomy loader's (ids are permanent).
+ThemeId = Annotated[str, Field(max_length=64, pattern=THEME_ID_PATTERN)]
 IdPath = Annotated[str, Path(pattern=ID_PATTERN, examples=["0193a0f4-7c1e-7abc-8def-0123456789ab"])]

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """Turns raw customer feedback into requirements a product manager can act on.
 
 Authenticate with an API key in `X-API-Key` (or `Authorization: Bearer <key>`).
-Roles: `ingest` posts feedback and classifies, `reviewer` reads, `admin` does everything.
+Roles: `ingest` posts feedback and classifies, `reviewer` reads and triages, `admin` does
+everything, and alone manages keys and changes the taxonomy (accepts or renames themes).
 Every error has the same JSON shape (`code`, `message`, `errors[]` naming the field)."""
 
 

@@ -7,6 +7,7 @@ import typer
 from feedback_ai.cli import db as db_cli
 from feedback_ai.cli import keys as keys_cli
 from feedback_ai.cli import ml as ml_cli
+from feedback_ai.cli import requirements as requirements_cli
 from feedback_ai.cli import serve as serve_cli
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app.add_typer(serve_cli.app)  # serve, healthcheck
 app.add_typer(db_cli.app)  # migrate
 app.add_typer(keys_cli.app, name="keys")  # keys create | list | revoke
 app.add_typer(ml_cli.app)  # train, classify, evaluate (feedback_ai/cli/ml.py)
+app.add_typer(requirements_cli.app, name="requirements")  # requirements relink
 # Later command groups (import, review, ...) are added here the same way.
 
 if __name__ == "__main__":

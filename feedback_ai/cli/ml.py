@@ -10,10 +10,21 @@ from typing import Annotated
 import typer
 
 from feedback_ai.errors import FeedbackAIError
+from feedback_ai.settings import get_settings
 
 app = typer.Typer(help="Train, evaluate and score with the model.", no_args_is_help=True)
 
-ModelsDir = Annotated[Path, typer.Option("--models-dir", help="Where versioned models live.")]
+ModelsDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--models-dir", help="Where versioned models live. Default: FEEDBACK_AI_MODELS_DIR."
+    ),
+]
+
+
+def _models_dir(given: Path | None) -> Path:
+    """The given directory, else the configured one (where `serve` looks for models)."""
+    return given if given is not None else get_settings().models_dir
 
 
 def _fail(error: Exception) -> None:
@@ -27,7 +38,7 @@ def train_command(
         Path | None, typer.Option("--data", help="CSV/JSONL with text, kind, themes.")
     ] = None,
     taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="YAML/JSON taxonomy.")] = None,
-    models_dir: ModelsDir = Path("models"),
+    models_dir: ModelsDir = None,
     version: Annotated[
         str | None, typer.Option(help="Version name (default: time + data hash).")
     ] = None,
@@ -42,7 +53,7 @@ def train_command(
         result = train_model(
             data=data,
             taxonomy_path=taxonomy,
-            models_dir=models_dir,
+            models_dir=_models_dir(models_dir),
             version=version,
             holdout=holdout,
             config=FitConfig(use_embeddings=embeddings),
@@ -63,7 +74,7 @@ def _read_texts(path: Path) -> list[dict]:
 def classify_command(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL with a `text` column.")],
     model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
-    models_dir: ModelsDir = Path("models"),
+    models_dir: ModelsDir = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
     ] = None,
@@ -73,7 +84,7 @@ def classify_command(
     from feedback_ai.ml import FeedbackInput, load_model, predict, resolve_model_dir
 
     try:
-        fitted = load_model(resolve_model_dir(models_dir, model))
+        fitted = load_model(resolve_model_dir(_models_dir(models_dir), model))
         rows = _read_texts(file)
     except FeedbackAIError as e:
         _fail(e)
@@ -97,7 +108,7 @@ def evaluate_command(
         Path | None, typer.Option("--data", help="Labelled CSV/JSONL; default golden set.")
     ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
-    models_dir: ModelsDir = Path("models"),
+    models_dir: ModelsDir = None,
 ) -> None:
     """Evaluate a saved model on labelled data (the bundled golden set by default)."""
     from feedback_ai.ml import load_model, resolve_model_dir
@@ -105,7 +116,7 @@ def evaluate_command(
     from feedback_ai.ml.evaluate import evaluate
 
     try:
-        fitted = load_model(resolve_model_dir(models_dir, model))
+        fitted = load_model(resolve_model_dir(_models_dir(models_dir), model))
         examples = load_golden() if data is None else read_examples(data)
     except FeedbackAIError as e:
         _fail(e)

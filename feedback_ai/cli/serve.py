@@ -11,7 +11,8 @@ import uvicorn
 
 from feedback_ai.auth import service as auth_service
 from feedback_ai.cli.common import cli_session, safe_url
-from feedback_ai.ml import latest_version
+from feedback_ai.errors import ArtifactError
+from feedback_ai.ml import latest_version, load_model
 from feedback_ai.ops.logging import configure_logging
 from feedback_ai.settings import Settings, get_settings
 
@@ -19,14 +20,26 @@ app = typer.Typer()
 
 
 def ensure_model(settings: Settings) -> None:
-    """Train the default model from the bundled seed data when models_dir has none."""
-    if settings.model_version or latest_version(settings.models_dir) is not None:
+    """Train the default model from the bundled seed data when models_dir has none it can load.
+
+    A pinned FEEDBACK_AI_MODEL_VERSION is left alone: a new model would not be the one served.
+    """
+    if settings.model_version:
         return
+    latest = latest_version(settings.models_dir)
+    if latest is not None:
+        try:
+            load_model(settings.models_dir / latest)
+            return
+        except ArtifactError as e:
+            typer.secho(f"Cannot load model {latest}: {e}", fg=typer.colors.YELLOW, err=True)
+        reason = f"The newest model in {settings.models_dir}/ cannot be loaded"
+    else:
+        reason = f"No model in {settings.models_dir}/"
     from feedback_ai.ml.train import train_model
 
     typer.echo(
-        f"No model in {settings.models_dir}/: training the default model from the "
-        "bundled seed data (about a minute)..."
+        f"{reason}: training the default model from the bundled seed data (about a minute)..."
     )
     result = train_model(models_dir=settings.models_dir)
     typer.echo(f"Trained model {result.version} into {result.path}")

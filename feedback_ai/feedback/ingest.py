@@ -26,6 +26,8 @@ from feedback_ai.ml import FeedbackInput
 from feedback_ai.ml import Prediction as ModelPrediction
 
 Status = Literal["created", "replayed", "conflict"]
+JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+              str: "a string", list: "an array"}  # fmt: skip
 FULL = (
     selectinload(Feedback.current_prediction).selectinload(Prediction.themes),
     selectinload(Feedback.current_prediction).selectinload(Prediction.candidates),
@@ -40,12 +42,13 @@ class Outcome:
     feedback: Feedback
 
 
-def parse_items(
-    raw: list[dict[str, Any]], *, max_text_chars: int
-) -> list[FeedbackCreate | BatchItemError]:
+def parse_items(raw: list[Any], *, max_text_chars: int) -> list[FeedbackCreate | BatchItemError]:
     """Validate each raw batch item on its own; errors name the field inside the item."""
     out: list[FeedbackCreate | BatchItemError] = []
     for data in raw:
+        if not isinstance(data, dict):
+            out.append(not_an_object(data))
+            continue
         try:
             item = FeedbackCreate.model_validate(data)
         except ValidationError as e:
@@ -63,6 +66,17 @@ def parse_items(
             continue
         out.append(item)
     return out
+
+
+def not_an_object(value: Any) -> BatchItemError:
+    """The error for a batch item that is not a JSON object (null, a number, a list...)."""
+    kind = JSON_TYPES.get(type(value), type(value).__name__)
+    message = f"each item must be a JSON object with `text` and `source`; got {kind}"
+    return BatchItemError(
+        code="validation_error",
+        message=message,
+        errors=[FieldError(field="item", message=message, type="model_type")],
+    )
 
 
 def text_too_long(length: int, limit: int) -> BatchItemError:

@@ -80,8 +80,9 @@ class Prediction(Base):
     )
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     model_version: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32), index=True)
-    kind_score: Mapped[float] = mapped_column(Float)
+    # Null when the model was trained without a kind head (themes only).
+    kind: Mapped[str | None] = mapped_column(String(64), index=True)
+    kind_score: Mapped[float | None] = mapped_column(Float)
     kind_scores: Mapped[dict[str, Any]]
     theme_scores: Mapped[dict[str, Any]]
     unassigned: Mapped[bool] = mapped_column(Boolean)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from feedback_ai.api_errors import FieldError
-from feedback_ai.fields import CleanStr, Metadata, Text, UtcDatetime
+from feedback_ai.fields import CleanStr, Metadata, Text, ThemeId, UtcDatetime
 from feedback_ai.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS
 
 Source = Literal["support_ticket", "sales_note", "app_review", "survey", "other"]
@@ -71,7 +71,8 @@ class FeedbackBatchCreate(BaseModel):
         },
     )
 
-    items: list[dict[str, Any]] = Field(
+    # Any JSON value: each item is validated on its own, so a bad one (even `null`) fails alone.
+    items: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH_ITEMS,
         json_schema_extra={"items": {"$ref": "#/components/schemas/FeedbackCreate"}},
@@ -153,8 +154,8 @@ class CandidatePublic(BaseModel):
 class ClassifyResult(BaseModel):
     """What the model says about one text."""
 
-    kind: str
-    kind_score: float
+    kind: str | None = Field(description="Null when the model was trained without kinds")
+    kind_score: float | None
     kind_scores: dict[str, float]
     themes: list[ThemeScore]
     unassigned: bool
@@ -270,7 +271,7 @@ class FeedbackQuery(BaseModel):
 
     source: Source | None = None
     kind: Kind | None = None
-    theme: Annotated[str | None, Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")] = None
+    theme: ThemeId | None = None
     account: Short | None = Field(None, description="Matches account_id or account_name exactly")
     received_from: UtcDatetime | None = Field(None, description="Inclusive")
     received_to: UtcDatetime | None = Field(None, description="Exclusive")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from feedback_ai.db import Base, load_all_models, make_engine
+from feedback_ai.db import Base, load_all_models, make_engine, migration_connection
 from feedback_ai.settings import Settings
 
 # Every feedback_ai/<domain>/models.py is imported, so Base.metadata is complete.
@@ -31,7 +31,7 @@ def run_migrations_online() -> None:
         _run(connection)
         return
     engine = make_engine(Settings().database_url)
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         _run(conn)
     engine.dispose()
 

@@ -40,10 +40,10 @@ class Metrics:
             registry=self.registry,
         )
 
-    def count_predictions(self, kinds: Iterable[str], *, endpoint: str) -> None:
-        """Count new predictions by kind."""
+    def count_predictions(self, kinds: Iterable[str | None], *, endpoint: str) -> None:
+        """Count new predictions by kind ("none" for a model trained without kinds)."""
         for kind in kinds:
-            self.predictions.labels(kind=kind, endpoint=endpoint).inc()
+            self.predictions.labels(kind=kind or "none", endpoint=endpoint).inc()
 
     def set_model(self, version: str | None) -> None:
         """Record which model version is loaded."""

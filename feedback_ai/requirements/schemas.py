@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedback_ai.feedback.schemas import Short, Source
-from feedback_ai.fields import ID_PATTERN, Text
+from feedback_ai.fields import ID_PATTERN, Text, ThemeId
 
 STRICT = ConfigDict(extra="forbid")
 Status = Literal["proposed", "accepted", "rejected", "merged", "shipped"]
 EditableStatus = Literal["proposed", "accepted", "rejected", "shipped"]
-ThemeId = Annotated[str, Field(max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
 
 
 class TrendPublic(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -21,6 +23,7 @@ from feedback_ai.requirements.index import IndexState, index_for
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
 
 Sort = Literal["priority", "recency"]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,10 +116,34 @@ def link_candidates(
     return out
 
 
-def relink_all(*, session: Session, config: GroupingConfig | None = None) -> int:
+@dataclass(frozen=True, slots=True)
+class LinkReport:
+    """How many evidence links were added, and the items whose linking failed (logged)."""
+
+    linked: int
+    failed: list[str]
+
+
+def link_each(
+    *, session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None = None
+) -> LinkReport:
+    """Link items one by one; a failing item is rolled back and logged, the rest still link."""
+    linked, failed = 0, []
+    for feedback_id in feedback_ids:
+        try:
+            linked += len(link_candidates(session=session, feedback_id=feedback_id, config=config))
+        except Exception:
+            # Linking is derived and idempotent: a later `feedback-ai requirements relink` retries.
+            session.rollback()
+            failed.append(feedback_id)
+            log.exception("requirement linking failed", extra={"feedback_id": feedback_id})
+    return LinkReport(linked=linked, failed=failed)
+
+
+def relink_all(*, session: Session, config: GroupingConfig | None = None) -> LinkReport:
     """Link every stored item's current candidates (after a retrain or a config change)."""
     ids = session.scalars(select(Feedback.id).order_by(Feedback.received_at, Feedback.id)).all()
-    return sum(len(link_candidates(session=session, feedback_id=f, config=config)) for f in ids)
+    return link_each(session=session, feedback_ids=ids, config=config)
 
 
 def _views(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STATE_CONFLICT, ApiError
-from feedback_ai.deps import ReaderKeyDep, SessionDep, ThemeNamesDep
+from feedback_ai.deps import AdminKeyDep, ReaderKeyDep, SessionDep, ThemeNamesDep
 from feedback_ai.fields import IdPath
 from feedback_ai.requirements.schemas import BucketPublic, TrendPublic
 from feedback_ai.themes import service
@@ -94,9 +94,9 @@ def refresh_proposals(
     responses=NOT_FOUND | STATE_CONFLICT,
 )
 def accept_proposal(
-    proposal_id: IdPath, session: SessionDep, key: ReaderKeyDep, body: ProposalAccept | None = None
+    proposal_id: IdPath, session: SessionDep, key: AdminKeyDep, body: ProposalAccept | None = None
 ) -> ProposalPublic:
-    """Add the proposal to the taxonomy under a new, permanent theme id."""
+    """Add the proposal to the taxonomy under a new, permanent theme id (admins only)."""
     proposal = _load(session, proposal_id)
     try:
         service.accept_proposal(
@@ -113,11 +113,14 @@ def accept_proposal(
     responses=NOT_FOUND | STATE_CONFLICT,
 )
 def rename_proposal(
-    proposal_id: IdPath, body: ProposalRename, session: SessionDep, _key: ReaderKeyDep
+    proposal_id: IdPath, body: ProposalRename, session: SessionDep, key: AdminKeyDep
 ) -> ProposalPublic:
-    """Rename a proposal, and its theme if accepted; ids never change."""
+    """Rename a proposal, and its theme if accepted; ids never change (admins only)."""
     proposal = _load(session, proposal_id)
-    return _public(service.rename_proposal(session=session, proposal=proposal, name=body.name))
+    renamed = service.rename_proposal(
+        session=session, proposal=proposal, name=body.name, actor_key=key
+    )
+    return _public(renamed)
 
 
 @router.post(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from feedback_ai.db import utcnow
 from feedback_ai.feedback.models import Feedback, Prediction, PredictionTheme
 from feedback_ai.ml.discovery import discover_themes
 from feedback_ai.ml.grouping_text import Normalizer
+from feedback_ai.ml.taxonomy import slugify
 from feedback_ai.ml.trends import Emerging, Trend, bucket_counts, emerging_test, window_trend
 from feedback_ai.themes.models import CustomTheme, ThemeLabel, ThemeProposal
 
@@ -134,8 +134,7 @@ def list_proposals(*, session: Session, status: str | None = "proposed") -> list
 
 
 def _theme_id(session: Session, name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:40] or "theme"
-    base, n = f"custom_{slug}", 1
+    base, n = f"custom_{slugify(name)[:40]}", 1
     candidate = base
     while session.get(CustomTheme, candidate) is not None:
         n += 1
@@ -166,11 +165,17 @@ def accept_proposal(
     return theme
 
 
-def rename_proposal(*, session: Session, proposal: ThemeProposal, name: str) -> ThemeProposal:
+def rename_proposal(
+    *, session: Session, proposal: ThemeProposal, name: str, actor_key: ApiKey | None = None
+) -> ThemeProposal:
     """Rename a proposal, and its theme when it was accepted (the theme id stays)."""
-    proposal.name = name
+    old, proposal.name = proposal.name, name
     if proposal.theme_id and (theme := session.get(CustomTheme, proposal.theme_id)) is not None:
         theme.name = name
+    record_audit(
+        session=session, action="theme.rename", actor_key=actor_key, target_type="theme_proposal",
+        target_id=proposal.id, detail={"from": old, "to": name, "theme": proposal.theme_id},
+    )  # fmt: skip
     session.commit()
     return proposal
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,10 @@ from feedback_ai.settings import Settings
 from tests.conftest import TEST_DB_ENV, create_scratch_database, drop_scratch_database
 from tests.factories import feedback_payload, headers, make_key
 
-OUTAGE_S = 1.5
+WARM_UP_ITEMS = 20  # the outage starts once this many items were acknowledged
+RECOVERY_ITEMS = 5  # ...and the run ends once this many were acknowledged after it
+MAX_ITEMS = 5_000  # guards: the run cannot go on forever
+GUARD_S = 120.0
 
 
 def _sqlite_outage(url: str) -> Callable[[], contextmanager]:
@@ -86,6 +89,50 @@ def _stored_ids(url: str) -> set[str]:
     return ids
 
 
+@dataclass
+class Run:
+    """What the sender saw, and the events that move the outage along (no sleeps, no clocks)."""
+
+    bodies: dict[int, dict] = field(default_factory=dict)
+    answers: dict[int, tuple[int, dict, dict]] = field(default_factory=dict)
+    warmed_up: threading.Event = field(default_factory=threading.Event)  # N items acknowledged
+    outage_on: threading.Event = field(default_factory=threading.Event)
+    saw_503: threading.Event = field(default_factory=threading.Event)  # ...during the outage
+    released: threading.Event = field(default_factory=threading.Event)
+    recovered: threading.Event = field(default_factory=threading.Event)  # 201s after release
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+def _send(client: TestClient, key: str, run: Run) -> None:
+    """Post items one after another until told to stop (or MAX_ITEMS, a guard), noting events."""
+    acked = acked_after = 0
+    for i in range(MAX_ITEMS):
+        if run.stop.is_set():
+            return
+        run.bodies[i] = feedback_payload(external_id=f"durable-{i}")
+        r = client.post("/v1/feedback", json=run.bodies[i], headers=headers(key))
+        run.answers[i] = (r.status_code, r.json(), dict(r.headers))
+        if r.status_code == 503 and run.outage_on.is_set():
+            run.saw_503.set()
+        if r.status_code != 201:
+            continue
+        acked += 1
+        if acked >= WARM_UP_ITEMS:
+            run.warmed_up.set()
+        if run.released.is_set():
+            acked_after += 1
+            if acked_after >= RECOVERY_ITEMS:
+                run.recovered.set()
+
+
+def _wait(event: threading.Event, sender: threading.Thread) -> bool:
+    """Wait for `event` up to GUARD_S; give up at once if the sender died."""
+    for _ in range(int(GUARD_S * 10)):
+        if event.wait(0.1) or not sender.is_alive():
+            break
+    return event.is_set()
+
+
 @pytest.mark.slow
 def test_acknowledged_items_survive_an_outage(
     outage_target: tuple[str, Callable], models_dir: Path
@@ -102,29 +149,23 @@ def test_acknowledged_items_survive_an_outage(
     )
     with TestClient(create_app(settings)) as client:
         key = make_key(client.app.state.engine, "ingest")
-        bodies = [feedback_payload(external_id=f"durable-{i}") for i in range(400)]
-        answers: dict[int, tuple[int, dict, dict]] = {}
-        stop = threading.Event()
-
-        def send() -> None:
-            for i, body in enumerate(bodies):
-                if stop.is_set():
-                    return
-                r = client.post("/v1/feedback", json=body, headers=headers(key))
-                answers[i] = (r.status_code, r.json(), dict(r.headers))
-
-        sender = threading.Thread(target=send)
+        run = Run()
+        sender = threading.Thread(target=_send, args=(client, key, run))
         sender.start()
-        time.sleep(0.5)
-        with outage():
-            time.sleep(OUTAGE_S)
-        time.sleep(1.0)
-        stop.set()
-        sender.join(timeout=60)
+        try:
+            assert _wait(run.warmed_up, sender), f"fewer than {WARM_UP_ITEMS} items acknowledged"
+            with outage():
+                run.outage_on.set()
+                assert _wait(run.saw_503, sender), "the outage produced no 503"
+            run.released.set()
+            assert _wait(run.recovered, sender), "the service did not recover after the outage"
+        finally:
+            run.stop.set()
+            sender.join(timeout=GUARD_S)
+        assert not sender.is_alive()
 
+        answers = run.answers
         statuses = [s for s, _, _ in answers.values()]
-        assert 503 in statuses, "the outage produced no 503"
-        assert statuses[-1] == 201, "the service did not recover after the outage"
         assert set(statuses) <= {201, 503}, set(statuses)
         for status, body, hdrs in answers.values():
             if status == 503:
@@ -136,7 +177,7 @@ def test_acknowledged_items_survive_an_outage(
         # Retrying what got 503 stores each item exactly once.
         for i, (status, _, _) in sorted(answers.items()):
             if status == 503:
-                r = client.post("/v1/feedback", json=bodies[i], headers=headers(key))
+                r = client.post("/v1/feedback", json=run.bodies[i], headers=headers(key))
                 assert r.status_code in (200, 201)
                 acknowledged.add(r.json()["id"])
     assert _stored_ids(url) == acknowledged

@@ -82,10 +82,29 @@ class TestCreateFeedbackBatch:
         assert count_rows(engine, Feedback) == 0
 
     def test_empty_batch_and_wrong_shape(self, client: TestClient, ingest_key: str) -> None:
-        for body in ({"items": []}, {"items": "nope"}, {}, {"items": [1, 2]}):
+        for body in ({"items": []}, {"items": "nope"}, {}, {"items": None}):
             r = client.post("/v1/feedback/batch", json=body, headers=headers(ingest_key))
             assert r.status_code == 422, body
             assert r.json()["errors"][0]["field"].startswith("items")
+
+    def test_an_item_that_is_not_an_object_fails_alone(
+        self, client: TestClient, engine: Engine, ingest_key: str
+    ) -> None:
+        items = [None, feedback_payload(), 3, "text", [feedback_payload()], True]
+        r = client.post("/v1/feedback/batch", json={"items": items}, headers=headers(ingest_key))
+        assert r.status_code == 200, r.text
+        data = r.json()
+        assert (data["created"], data["failed"]) == (1, 5)
+        assert [x["status"] for x in data["results"]] == ["error", "created"] + ["error"] * 4
+        kinds = ["a number", "a string", "an array", "a boolean"]
+        for result, kind in zip(data["results"][2:], kinds, strict=True):
+            assert f"got {kind}" in result["error"]["message"]
+        first = data["results"][0]["error"]
+        assert first["code"] == "validation_error" and "null" in first["message"]
+        assert first["errors"] == [
+            {"field": "item", "message": first["message"], "type": "model_type"}
+        ]
+        assert count_rows(engine, Feedback) == 1
 
     def test_reviewer_may_not_post(self, client: TestClient, reviewer_key: str) -> None:
         r = client.post(

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey, AuditLog
 from feedback_ai.auth.service import hash_token
-from tests.factories import feedback_payload, headers
+from tests.factories import feedback_payload, headers, make_key
 
 
 class TestCreateKey:
@@ -31,6 +31,17 @@ class TestCreateKey:
             client.post("/v1/feedback", json=feedback_payload(), headers=headers(token)).status_code
             == 201
         )
+
+    def test_a_key_with_a_100_character_name_is_audited_in_full(
+        self, client: TestClient, engine: Engine
+    ) -> None:
+        name = "n" * 100  # the longest name a key may have: the actor is "key:" + 100 chars
+        admin = make_key(engine, "admin", name=name)
+        r = client.post("/v1/keys", json={"name": "x", "role": "ingest"}, headers=headers(admin))
+        assert r.status_code == 201, r.text
+        with Session(engine) as s:
+            audit = s.scalars(select(AuditLog).where(AuditLog.target_id == r.json()["id"])).one()
+        assert audit.actor == f"key:{name}"
 
     def test_bad_role_and_non_admin(
         self, client: TestClient, admin_key: str, reviewer_key: str

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
 
 from feedback_ai.requirements import service
 from feedback_ai.requirements.index import reset_index
+from feedback_ai.requirements.linking import link_new_feedback
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
 from tests.api.domain_fixtures import NOW, add_feedback, body, db, domain_client, retrain  # noqa: F401
 from tests.factories import headers, make_key
@@ -52,6 +54,21 @@ class TestLinking:
         )
         assert sso.themes == ["security"]
 
+    def test_one_failing_item_does_not_stop_the_others(self, db, monkeypatch):  # noqa: F811
+        rows = [add_feedback(db, text, statements=[s]) for text, s in [*SSO[:2], PDF]]
+        real = service.link_candidates
+
+        def flaky(*, session, feedback_id, config=None):
+            if feedback_id == rows[0].id:
+                raise ValueError("not a database error")
+            return real(session=session, feedback_id=feedback_id, config=config)
+
+        monkeypatch.setattr(service, "link_candidates", flaky)
+        factory = sessionmaker(db.get_bind())
+        assert link_new_feedback(sessionmaker=factory, feedback_ids=[r.id for r in rows]) == 2
+        linked = db.scalars(select(RequirementEvidence.feedback_id)).all()
+        assert sorted(linked) == sorted([rows[1].id, rows[2].id])
+
     def test_linking_is_idempotent(self, db):  # noqa: F811
         rows = seed(db)
         assert service.link_candidates(session=db, feedback_id=rows[0].id) == []
@@ -64,10 +81,10 @@ class TestLinking:
                                          "Export the reports to PDF"], strict=True):  # fmt: skip
             retrain(db, row, [statement], version="v2")
         reset_index(db)  # a new process after the retrain: the index is rebuilt from the tables
-        assert service.relink_all(session=db) == 4  # new candidates, matched to the rebuilt index
+        assert service.relink_all(session=db).linked == 4  # matched to the rebuilt index
         after = {r.title: r.id for r in db.scalars(select(Requirement))}
         assert after == before
-        assert service.relink_all(session=db) == 0
+        assert service.relink_all(session=db).linked == 0
         extra = add_feedback(db, "SSO with Okta please", statements=["SSO with Okta"])
         service.link_candidates(session=db, feedback_id=extra.id)
         assert {r.id for r in db.scalars(select(Requirement))} == set(before.values())

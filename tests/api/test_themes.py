@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from feedback_ai.auth.models import AuditLog
 from feedback_ai.themes.models import ThemeLabel
 from tests.api.domain_fixtures import NOW, add_feedback, body, db, domain_client  # noqa: F401
 from tests.factories import headers, make_key
@@ -51,18 +52,22 @@ def test_proposals_are_deterministic(db, domain_client):  # noqa: F811
 def test_accept_rename_keeps_theme_id_and_labels_items(db, domain_client):  # noqa: F811
     seed(db)
     h = headers(make_key(db.get_bind(), "reviewer"))
+    admin = headers(make_key(db.get_bind(), "admin"))
     proposals = body(domain_client.post("/v1/themes/proposals/refresh", headers=h, json=REFRESH))
     target = next(p for p in proposals["items"] if "vat" in " ".join(p["keywords"]).lower())
     url = f"/v1/themes/proposals/{target['id']}"
     accepted = body(
-        domain_client.post(f"{url}/accept", headers=h, json={"name": "VAT on invoices"})
+        domain_client.post(f"{url}/accept", headers=admin, json={"name": "VAT on invoices"})
     )
     theme_id = accepted["theme_id"]
     assert accepted["status"] == "accepted" and theme_id == "custom_vat_on_invoices"
     labels = db.scalars(select(ThemeLabel.feedback_id).where(ThemeLabel.theme_id == theme_id))
     assert sorted(labels) == sorted(target["feedback_ids"])
-    renamed = body(domain_client.post(f"{url}/rename", headers=h, json={"name": "Tax (VAT)"}))
+    rename = {"name": "Tax (VAT)"}
+    renamed = body(domain_client.post(f"{url}/rename", headers=admin, json=rename))
     assert renamed["theme_id"] == theme_id
+    actions = db.scalars(select(AuditLog.action).order_by(AuditLog.at)).all()
+    assert actions[-2:] == ["theme.accept", "theme.rename"]
     themes = body(domain_client.get("/v1/themes", headers=h))["items"]
     stats = next(t for t in themes if t["id"] == theme_id)
     assert stats["name"] == "Tax (VAT)" and stats["custom"] and stats["count"] == 6
@@ -85,7 +90,25 @@ def test_dismissed_is_not_proposed_again(db, domain_client):  # noqa: F811
     listed = body(domain_client.get("/v1/themes/proposals?status=dismissed", headers=h))
     assert [p["id"] for p in listed["items"]] == [gone["id"]]
     url = f"/v1/themes/proposals/{gone['id']}/accept"
-    assert domain_client.post(url, headers=h).status_code == 409
+    assert (
+        domain_client.post(url, headers=headers(make_key(db.get_bind(), "admin"))).status_code
+        == 409
+    )
+
+
+def test_only_admins_change_the_taxonomy(db, domain_client):  # noqa: F811
+    seed(db)
+    h = headers(make_key(db.get_bind(), "reviewer"))
+    proposals = body(domain_client.post("/v1/themes/proposals/refresh", headers=h, json=REFRESH))
+    url = f"/v1/themes/proposals/{proposals['items'][0]['id']}"
+    accept = domain_client.post(f"{url}/accept", headers=h, json={"name": "Tax"})
+    rename = domain_client.post(f"{url}/rename", headers=h, json={"name": "Tax"})
+    assert (accept.status_code, rename.status_code) == (403, 403)
+    assert accept.json()["code"] == "forbidden" and "'admin'" in accept.json()["message"]
+    listed = body(domain_client.get("/v1/themes/proposals", headers=h))["items"]
+    assert [p["name"] for p in listed] == [p["name"] for p in proposals["items"]]
+    assert all(p["status"] == "proposed" for p in listed)
+    assert db.scalars(select(ThemeLabel)).all() == []
 
 
 def test_theme_counts_and_emerging(db, domain_client):  # noqa: F811

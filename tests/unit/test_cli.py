@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from feedback_ai.cli.main import app
-from feedback_ai.settings import get_settings
+from feedback_ai.cli.serve import ensure_model
+from feedback_ai.ml import latest_version, load_model
+from feedback_ai.ml.train import TrainResult
+from feedback_ai.requirements import service as requirements_service
+from feedback_ai.requirements.models import RequirementEvidence
+from feedback_ai.settings import Settings, get_settings
+from tests.api.domain_fixtures import add_feedback
 
 runner = CliRunner()
 
@@ -82,6 +92,31 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _read_until(proc: subprocess.Popen, marker: str, *, timeout_s: float) -> str:
+    """Stdout up to the line holding `marker`, or all there was when the time is up.
+
+    A thread does the blocking reads (and keeps draining the pipe afterwards), so a server that
+    goes quiet cannot hang the test.
+    """
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in proc.stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout_s
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            seen.append(lines.get(timeout=left))
+        except queue.Empty:
+            break
+        if marker in seen[-1]:
+            break
+    return "".join(seen)
+
+
 @pytest.mark.slow
 class TestServeCommand:
     """feedback-ai serve on a fresh database, as the README and the Dockerfile run it."""
@@ -112,14 +147,7 @@ class TestServeCommand:
             stderr=subprocess.DEVNULL,
         )
         try:
-            lines = []
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                line = proc.stdout.readline()
-                lines.append(line)
-                if "serving on" in line:
-                    break
-            out = "".join(lines)
+            out = _read_until(proc, "serving on", timeout_s=60)
             assert f"http://127.0.0.1:{port}" in out, out
             token = re.search(r"(fai_[0-9a-f]{12}_\S+)", out).group(1)
             for _ in range(100):
@@ -137,3 +165,130 @@ class TestServeCommand:
             proc.wait(timeout=20)
         down = subprocess.run([*exe, "healthcheck"], env=env, capture_output=True)
         assert down.returncode == 1
+
+
+class TestEnsureModel:
+    """`serve` trains a default model when the newest one is missing or cannot be loaded."""
+
+    @pytest.fixture
+    def fake_train(self, trained: TrainResult, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+        """Stand in for train_model: 'trains' by copying the session model as the newest one."""
+        calls: list[Path] = []
+
+        def train_model(*, models_dir: Path) -> TrainResult:
+            calls.append(models_dir)
+            path = shutil.copytree(trained.path, Path(models_dir) / "retrained")
+            manifest = json.loads((path / "manifest.json").read_text())
+            (path / "manifest.json").write_text(json.dumps({**manifest, "created_at": "9999"}))
+            return TrainResult(version=trained.version, path=path, metrics={})
+
+        monkeypatch.setattr("feedback_ai.ml.train.train_model", train_model)
+        return calls
+
+    def test_a_tampered_model_is_reported_and_replaced(
+        self, trained: TrainResult, fake_train: list[Path], tmp_path: Path, capsys
+    ) -> None:
+        models = tmp_path / "models"
+        tampered = shutil.copytree(trained.path, models / trained.version)
+        with (tampered / "model.joblib").open("ab") as f:
+            f.write(b"tampered")
+        ensure_model(Settings(models_dir=models))
+        out, err = capsys.readouterr()
+        assert f"Cannot load model {trained.version}" in err and "sha256" in err
+        assert "cannot be loaded: training the default model" in out
+        assert fake_train == [models]
+        assert latest_version(models) == "retrained"
+        assert load_model(models / "retrained").version == trained.version
+
+    def test_a_loadable_model_is_kept_and_none_is_trained(
+        self, models_dir: Path, fake_train: list[Path]
+    ) -> None:
+        ensure_model(Settings(models_dir=models_dir))
+        assert fake_train == []
+
+    def test_an_empty_models_dir_gets_a_model(self, fake_train: list[Path], tmp_path: Path):
+        ensure_model(Settings(models_dir=tmp_path / "none"))
+        assert fake_train == [tmp_path / "none"]
+
+
+@pytest.fixture
+def configured_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Point FEEDBACK_AI_MODELS_DIR somewhere, from a working directory without ./models."""
+
+    def configure(path: Path) -> None:
+        monkeypatch.setenv("FEEDBACK_AI_MODELS_DIR", str(path))
+        get_settings.cache_clear()
+
+    monkeypatch.chdir(tmp_path)
+    yield configure
+    get_settings.cache_clear()
+
+
+class TestModelCommandsUseTheConfiguredModelsDir:
+    """train writes where serve reads: --models-dir defaults to FEEDBACK_AI_MODELS_DIR."""
+
+    def test_train_writes_into_the_configured_dir(
+        self, configured_models_dir, tmp_path: Path
+    ) -> None:
+        configured_models_dir(tmp_path / "configured")
+        data = tmp_path / "themes.jsonl"
+        rows = [{"text": f"{w} is broken {i}", "themes": [w]} for w in ("export", "login")
+                for i in range(10)]  # fmt: skip
+        data.write_text("\n".join(json.dumps(r) for r in rows))
+        args = ["train", "--data", str(data), "--no-embeddings", "--holdout", "0", "--version", "v"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "configured" / "v" / "MODEL_CARD.md").is_file()
+        assert not (tmp_path / "models").exists()
+
+    def test_classify_and_evaluate_read_the_configured_dir(
+        self, configured_models_dir, models_dir: Path, trained: TrainResult, tmp_path: Path
+    ) -> None:
+        configured_models_dir(models_dir)
+        source = tmp_path / "in.jsonl"
+        source.write_text('{"text": "Please add dark mode"}\n')
+        result = runner.invoke(app, ["classify", str(source)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["model_version"] == trained.version
+        golden = tmp_path / "golden.jsonl"
+        golden.write_text('{"text": "The export crashes", "kind": "bug"}\n')
+        result = runner.invoke(app, ["evaluate", "--data", str(golden)])
+        assert result.exit_code == 0, result.output
+
+
+class TestRequirementsRelink:
+    """feedback-ai requirements relink."""
+
+    def test_links_stored_candidates_once(self, cli_env: str, session) -> None:
+        for text, statement in SSO_ASKS:
+            add_feedback(session, text, statements=[statement])
+        result = runner.invoke(app, ["requirements", "relink"])
+        assert result.exit_code == 0, result.output
+        assert "Added 3 evidence links." in result.output
+        assert session.scalar(select(func.count()).select_from(RequirementEvidence)) == 3
+        again = runner.invoke(app, ["requirements", "relink"])
+        assert again.exit_code == 0 and "Added 0 evidence links." in again.output
+
+    def test_a_failing_item_is_reported_and_the_others_linked(
+        self, cli_env: str, session, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        rows = [add_feedback(session, t, statements=[s]) for t, s in SSO_ASKS]
+        real = requirements_service.link_candidates
+
+        def flaky(*, session, feedback_id, config=None):
+            if feedback_id == rows[1].id:
+                raise KeyError("a bug, not a database error")
+            return real(session=session, feedback_id=feedback_id, config=config)
+
+        monkeypatch.setattr(requirements_service, "link_candidates", flaky)
+        result = runner.invoke(app, ["requirements", "relink"])
+        assert result.exit_code == 1
+        assert "Added 2 evidence links." in result.output
+        assert f"1 items could not be linked (see the log), e.g. {rows[1].id}" in result.output
+
+
+SSO_ASKS = [
+    ("We need SSO with Okta before rollout.", "Support SSO with Okta"),
+    ("Please add single sign-on via Okta.", "Add single sign-on via Okta"),
+    ("Could you let us export reports as PDF?", "Export reports as PDF"),
+]

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from feedback_ai.db import Base, head_revision, load_all_models, make_engine, migrate
 from feedback_ai.inference import BatchingPredictor
@@ -52,3 +52,42 @@ class TestMigrations:
         assert migrate(eng, revision="base", down=True) is None
         assert set(inspect(eng).get_table_names()) == {"alembic_version"}
         eng.dispose()
+
+    def test_0003_keeps_every_row_and_allows_a_null_kind(self, tmp_path) -> None:
+        # SQLite rebuilds `prediction` to alter it: with foreign keys on, dropping the old table
+        # would cascade-delete each prediction's themes and candidates.
+        eng = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+        migrate(eng, revision="0002")
+        now = "2026-01-01 00:00:00"
+        with eng.begin() as conn:
+            for sql in V2_ROWS:
+                conn.execute(text(sql), {"now": now})
+        assert migrate(eng, revision="0003") == "0003"
+        with eng.begin() as conn:
+            counts = [conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in V2_TABLES]
+            assert counts == [1, 1, 1, 1]
+            conn.execute(text("UPDATE prediction SET kind = NULL, kind_score = NULL"))
+            assert conn.scalar(text("PRAGMA foreign_keys")) == 1
+        assert migrate(eng, revision="0002", down=True) == "0002"
+        with eng.connect() as conn:
+            assert conn.execute(text("SELECT kind, kind_score FROM prediction")).one() == (
+                "other",
+                0.0,
+            )
+            counts = [conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in V2_TABLES]
+            assert counts == [1, 1, 1, 1]
+        eng.dispose()
+
+
+V2_TABLES = ("feedback", "prediction", "prediction_theme", "candidate_requirement")
+V2_ROWS = [
+    "INSERT INTO feedback (id, source, text, masked_text, received_at, created_at, metadata, "
+    "content_sha256) VALUES ('f', 'other', 't', 't', :now, :now, '{}', 'x')",
+    "INSERT INTO prediction (id, feedback_id, is_current, model_version, kind, kind_score, "
+    "kind_scores, theme_scores, unassigned, explanations, language, flags, created_at) "
+    "VALUES ('p', 'f', 1, 'v', 'bug', 0.5, '{}', '{}', 0, '[]', 'en', '[]', :now)",
+    "INSERT INTO prediction_theme VALUES ('p', 'billing', 0.5, 0)",
+    "INSERT INTO candidate_requirement (id, prediction_id, feedback_id, rank, statement, "
+    'sentence, masked_sentence, start, "end", masked_start, masked_end, confidence, '
+    "model_version, created_at) VALUES ('c', 'p', 'f', 0, 's', 's', 's', 0, 1, 0, 1, 0.5, 'v', :now)",
+]
