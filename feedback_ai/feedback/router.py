@@ -219,7 +219,9 @@ def read_feedbacks(
     names: ThemeNamesDep,
 ) -> FeedbacksPublic:
     """Items newest received first, filtered; follow `next_cursor` for more."""
-    if query.theme is not None and query.theme not in names:
+    if query.theme is not None and not service.is_known_theme(
+        session=session, theme_id=query.theme, names=names
+    ):
         raise ApiError(
             422,
             "validation_error",
@@ -271,8 +273,8 @@ async def classify(
 
 
 @router.get("/taxonomy", response_model=TaxonomyPublic, tags=["taxonomy"])
-def read_taxonomy(_key: ApiKeyDep, predictor: PredictorDep) -> TaxonomyPublic:
-    """The kinds and themes the loaded model predicts; theme ids never change."""
+def read_taxonomy(_key: ApiKeyDep, predictor: PredictorDep, session: SessionDep) -> TaxonomyPublic:
+    """The kinds and themes the loaded model predicts, then accepted custom themes; ids never change."""
     model = predictor.model
     themes = [
         ThemePublic(
@@ -283,5 +285,16 @@ def read_taxonomy(_key: ApiKeyDep, predictor: PredictorDep) -> TaxonomyPublic:
             keywords=list(t.keywords),
         )
         for t in model.taxonomy.themes
+    ]
+    themes += [
+        ThemePublic(
+            id=t.id,
+            name=t.name,
+            description=t.description,
+            parent=None,
+            keywords=[str(k) for k in t.keywords],
+            custom=True,
+        )
+        for t in service.custom_themes(session=session)
     ]
     return TaxonomyPublic(model_version=model.version, kinds=list(model.kinds), themes=themes)

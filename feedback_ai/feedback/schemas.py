@@ -241,6 +241,7 @@ class ThemePublic(BaseModel):
     description: str
     parent: str | None
     keywords: list[str]
+    custom: bool = Field(False, description="Accepted from a proposal; not yet in the model")
 
 
 class TaxonomyPublic(BaseModel):

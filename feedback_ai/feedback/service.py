@@ -15,6 +15,7 @@ from feedback_ai.feedback.ingest import FULL
 from feedback_ai.feedback.models import Feedback, Prediction, PredictionTheme
 from feedback_ai.feedback.schemas import FeedbackFilter
 from feedback_ai.fields import ID_PATTERN
+from feedback_ai.themes.models import CustomTheme, ThemeLabel
 
 
 def get_feedback(*, session: Session, feedback_id: str) -> Feedback | None:
@@ -72,7 +73,14 @@ def list_feedback(
             current = current.where(Prediction.kind == f.kind)
         if f.theme:
             current = current.where(Prediction.themes.any(PredictionTheme.theme_id == f.theme))
-        query = query.where(current.exists())
+        if f.theme and not f.kind:
+            # A theme also holds the items a PM labelled with it (accepted proposals).
+            labelled = select(ThemeLabel.feedback_id).where(
+                ThemeLabel.feedback_id == Feedback.id, ThemeLabel.theme_id == f.theme
+            )
+            query = query.where(or_(current.exists(), labelled.exists()))
+        else:
+            query = query.where(current.exists())
     if cursor:
         when, row_id = decode_cursor(cursor)
         query = query.where(
@@ -84,3 +92,13 @@ def list_feedback(
     rows = list(session.scalars(query))
     next_cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def custom_themes(*, session: Session) -> list[CustomTheme]:
+    """Themes a PM accepted from proposals, beside the model's taxonomy."""
+    return list(session.scalars(select(CustomTheme).order_by(CustomTheme.id)))
+
+
+def is_known_theme(*, session: Session, theme_id: str, names: dict[str, str]) -> bool:
+    """Whether `theme_id` is in the model's taxonomy or an accepted custom theme."""
+    return theme_id in names or session.get(CustomTheme, theme_id) is not None

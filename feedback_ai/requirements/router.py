@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STATE_CONFLICT, ApiError
+from feedback_ai.db import utcnow
 from feedback_ai.deps import ReaderKeyDep, SessionDep
 from feedback_ai.fields import IdPath
 from feedback_ai.ml.trends import bucket_counts
@@ -61,11 +63,18 @@ def _detail(session: SessionDep, requirement_id: str) -> RequirementDetail:
     if found is None:
         raise ApiError(404, "not_found", f"no requirement with id {requirement_id!r}")
     view, evidence = found
-    weekly = bucket_counts(view.aggregates.received, unit="week")
+    received = view.aggregates.received
+    weekly = bucket_counts(received, unit="week")
+    today = utcnow().date()
+    since = today - timedelta(days=29)
+    daily = bucket_counts(
+        [t for t in received if t.date() >= since], unit="day", start=since, end=today
+    )
     return RequirementDetail(
         **requirement_public(view).model_dump(),
         evidence=[EvidencePublic.model_validate(e, from_attributes=True) for e in evidence],
         weekly=[BucketPublic(start=d.isoformat(), count=n) for d, n in weekly],
+        daily=[BucketPublic(start=d.isoformat(), count=n) for d, n in daily],
     )
 
 

@@ -101,7 +101,8 @@ class RequirementDetail(RequirementPublic):
     """A requirement with its evidence and weekly volume."""
 
     evidence: list[EvidencePublic]
-    weekly: list[BucketPublic]
+    weekly: list[BucketPublic] = Field(description="Every week with evidence, from the first")
+    daily: list[BucketPublic] = Field(description="The last 30 days, today included")
 
 
 class RequirementQuery(BaseModel):

@@ -48,7 +48,7 @@ def _known_keywords(request: Request) -> list[list[str]]:
 
 @router.get("", response_model=ThemesPublic)
 def read_themes(session: SessionDep, _key: ReaderKeyDep, names: ThemeNamesDep) -> ThemesPublic:
-    """Every theme with its count, 30-vs-30 trend, last 12 weeks and emerging test."""
+    """Every theme with its count, 30-vs-30 trend, last 30 days and 12 weeks, emerging test."""
     stats = service.theme_stats(session=session, names=names)
     return ThemesPublic(
         items=[
@@ -59,6 +59,7 @@ def read_themes(session: SessionDep, _key: ReaderKeyDep, names: ThemeNamesDep) -
                 count=s.count,
                 trend_30d=TrendPublic(**asdict(s.trend)),
                 weekly=[BucketPublic(start=d.isoformat(), count=n) for d, n in s.weekly],
+                daily=[BucketPublic(start=d.isoformat(), count=n) for d, n in s.daily],
                 emerging=EmergingPublic(**asdict(s.emerging)),
             )
             for s in stats

@@ -31,7 +31,8 @@ class ThemeStatsPublic(BaseModel):
     custom: bool = Field(description="Accepted from a proposal rather than the model's taxonomy")
     count: int
     trend_30d: TrendPublic
-    weekly: list[BucketPublic]
+    weekly: list[BucketPublic] = Field(description="Last 12 weeks, weeks starting on Monday")
+    daily: list[BucketPublic] = Field(description="Last 30 days")
     emerging: EmergingPublic
 
 

@@ -25,7 +25,7 @@ MAX_DISCOVERY_ITEMS = 5_000
 
 @dataclass(frozen=True, slots=True)
 class ThemeStats:
-    """Volume of one theme: total, 30-vs-30 trend, weekly buckets and the emerging test."""
+    """Volume of one theme: total, 30-vs-30 trend, daily and weekly buckets, the emerging test."""
 
     id: str
     name: str
@@ -33,7 +33,12 @@ class ThemeStats:
     count: int
     trend: Trend
     weekly: list[tuple[date, int]]
+    daily: list[tuple[date, int]]
     emerging: Emerging
+
+
+# Daily buckets cover the last 30 days, weekly ones the last `weeks` weeks.
+DAILY_DAYS = 30
 
 
 class ProposalError(ValueError):
@@ -64,6 +69,7 @@ def theme_stats(
     for tid in times:
         catalogue.setdefault(tid, (tid, False))  # e.g. a theme only an older model predicted
     start = now.date() - timedelta(weeks=weeks - 1)
+    day_start = now.date() - timedelta(days=DAILY_DAYS - 1)
     out = []
     for tid, (name, custom) in catalogue.items():
         recent = [t for t in times.get(tid, []) if t.date() >= start]
@@ -71,6 +77,9 @@ def theme_stats(
             id=tid, name=name, custom=custom, count=len(times.get(tid, [])),
             trend=window_trend(times.get(tid, []), now=now),
             weekly=bucket_counts(recent, unit="week", start=start, end=now.date()),
+            daily=bucket_counts(
+                [t for t in recent if t.date() >= day_start], unit="day", start=day_start, end=now.date()
+            ),
             emerging=emerging_test(times.get(tid, []), now=now),
         ))  # fmt: skip
     return sorted(out, key=lambda s: (-s.count, s.id))

@@ -67,3 +67,21 @@ class TestTaxonomy:
 
     def test_needs_a_key(self, client: TestClient) -> None:
         assert client.get("/v1/taxonomy").status_code == 401
+
+    def test_accepted_custom_themes_follow_the_model_taxonomy(
+        self, client: TestClient, reviewer_key: str, engine: Engine, model
+    ) -> None:
+        from sqlalchemy.orm import Session
+
+        from feedback_ai.themes.models import CustomTheme
+
+        with Session(engine) as session:
+            session.add(CustomTheme(id="custom_vat", name="VAT on invoices", keywords=["vat"]))
+            session.commit()
+        themes = client.get("/v1/taxonomy", headers=headers(reviewer_key)).json()["themes"]
+        assert [t["id"] for t in themes] == [*model.taxonomy.ids, "custom_vat"]
+        assert themes[-1]["custom"] is True and not themes[0]["custom"]
+        listing = client.get("/v1/feedback?theme=custom_vat", headers=headers(reviewer_key))
+        assert listing.status_code == 200 and listing.json()["items"] == []
+        unknown = client.get("/v1/feedback?theme=custom_nope", headers=headers(reviewer_key))
+        assert unknown.status_code == 422

@@ -115,6 +115,10 @@ class TestRead:
         assert ev["feedback_id"] == rows[3].id
         assert PDF[0][ev["start"] : ev["end"]].startswith("export")
         assert sum(b["count"] for b in detail["weekly"]) == 1
+        days = [b["start"] for b in detail["daily"]]
+        assert len(days) == 30 and days == sorted(days)
+        in_window = sum(b["count"] for b in detail["daily"])
+        assert in_window == (1 if rows[3].received_at.date().isoformat() >= days[0] else 0)
 
     def test_filters_and_sort(self, db, domain_client):  # noqa: F811
         seed(db)

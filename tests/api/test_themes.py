@@ -73,6 +73,9 @@ def test_accept_rename_keeps_theme_id_and_labels_items(db, domain_client):  # no
     assert stats["name"] == "Tax (VAT)" and stats["custom"] and stats["count"] == 6
     assert stats["trend_30d"]["current"] == 6 and len(stats["weekly"]) == 12
     assert sum(b["count"] for b in stats["weekly"]) == 6
+    assert len(stats["daily"]) == 30 and sum(b["count"] for b in stats["daily"]) == 6
+    listed = body(domain_client.get(f"/v1/feedback?theme={theme_id}&limit=50", headers=h))
+    assert sorted(i["id"] for i in listed["items"]) == sorted(target["feedback_ids"])
     again = body(domain_client.post("/v1/themes/proposals/refresh", headers=h, json=REFRESH))
     assert all(p["fingerprint"] != target["fingerprint"] for p in again["items"])
     assert domain_client.post(f"{url}/dismiss", headers=h).status_code == 409
