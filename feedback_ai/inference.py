@@ -34,6 +34,8 @@ def _worker_predict(items: list[FeedbackInput]) -> list[Prediction]:
     return predict(_worker_model, items)
 
 
+# Below this many items per worker, splitting costs more in transfer than it saves.
+MIN_ITEMS_PER_WORKER = 100
 Classifier = Callable[[Sequence[FeedbackInput]], list[Prediction]]
 _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]"]
 
@@ -46,11 +48,17 @@ class BatchingPredictor:
     """
 
     def __init__(
-        self, model: FeedbackModel, *, max_batch_items: int = 256, model_path: Path | None = None
+        self,
+        model: FeedbackModel,
+        *,
+        max_batch_items: int = 256,
+        model_path: Path | None = None,
+        workers: int = 1,
     ) -> None:
         self.model = model
         self.max_batch_items = max_batch_items
         self.model_path = model_path
+        self.workers = workers
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._pool: ProcessPoolExecutor | None = None
@@ -58,7 +66,7 @@ class BatchingPredictor:
     def _start_pool(self) -> None:
         context = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(
-            max_workers=1,
+            max_workers=self.workers,
             mp_context=context,
             initializer=_init_worker,
             initargs=(str(self.model_path),),
@@ -71,12 +79,23 @@ class BatchingPredictor:
         if self._pool is None:
             return predict(self.model, items)
         try:
-            return self._pool.submit(_worker_predict, items).result()
+            return self._fan_out(items)
         except BrokenProcessPool:
-            log.error("inference worker died; starting a new one")
+            log.error("inference worker died; starting new ones")
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._start_pool()
-            return self._pool.submit(_worker_predict, items).result()
+            return self._fan_out(items)
+
+    def _fan_out(self, items: list[FeedbackInput]) -> list[Prediction]:
+        """Split a large batch across the worker processes; small ones stay whole."""
+        assert self._pool is not None
+        parts = min(self.workers, max(1, len(items) // MIN_ITEMS_PER_WORKER))
+        size = -(-len(items) // parts)
+        futures = [
+            self._pool.submit(_worker_predict, items[i : i + size])
+            for i in range(0, len(items), size)
+        ]
+        return [pred for future in futures for pred in future.result()]
 
     def start(self) -> BatchingPredictor:
         """Start the inference thread (and the worker process, if any)."""

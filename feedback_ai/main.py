@@ -25,6 +25,7 @@ from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
 from feedback_ai.ops.metrics import Metrics
 from feedback_ai.ops.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from feedback_ai.ops.router import router as ops_router
+from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
@@ -78,6 +79,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.linker = Linker(app.state.sessionmaker).start()
     if settings.migrate_on_start:
         revision = await run_in_threadpool(migrate, engine)
         log.info("database at revision %s", revision)
@@ -86,7 +88,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.model = model
     if model is not None:
         worker_path = path if settings.inference_process else None
-        predictor = BatchingPredictor(model, model_path=worker_path)
+        predictor = BatchingPredictor(
+            model, model_path=worker_path, workers=settings.inference_workers
+        )
         app.state.predictor = await run_in_threadpool(predictor.start)
     app.state.theme_names = {t.id: t.name for t in model.taxonomy.themes} if model else {}
     app.state.metrics.set_model(model.version if model else None)
@@ -98,6 +102,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if app.state.predictor is not None:
             app.state.predictor.close()
+        app.state.linker.close()
         engine.dispose()
 
 

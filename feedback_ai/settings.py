@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MAX_TEXT_CHARS = 20_000
@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     migrate_on_start: bool = True
     # Score in a worker process (a second core) instead of a thread of the server process.
     inference_process: bool = True
+    # Inference worker processes; a large batch is split across them. One per spare core:
+    # on 2 cores the server process needs the other one.
+    inference_workers: int = Field(1, ge=1, le=16)
     worker_threads: int = 8
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5

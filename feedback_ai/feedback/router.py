@@ -7,7 +7,7 @@ from functools import partial
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 
 from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody, FieldError
 from feedback_ai.auth.models import ApiKey
@@ -39,7 +39,6 @@ from feedback_ai.feedback.schemas import (
 from feedback_ai.fields import IdPath
 from feedback_ai.ml import FeedbackInput
 from feedback_ai.ops.metrics import Metrics
-from feedback_ai.requirements.linking import link_new_feedback
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
 CONFLICT = {409: {"model": ErrorBody, "description": "Same (source, external_id), other content"}}
@@ -75,7 +74,6 @@ async def create_feedback(
     body: FeedbackCreate,
     request: Request,
     response: Response,
-    background: BackgroundTasks,
     session: SessionDep,
     key: IngestKeyDep,
     predictor: PredictorDep,
@@ -95,7 +93,7 @@ async def create_feedback(
         response.status_code = status.HTTP_200_OK
     else:
         metrics.count_predictions([outcome.feedback.current_prediction.kind], endpoint="feedback")
-        _link_later(request, background, [outcome])
+        _link_later(request, [outcome])
     return convert.feedback_public(
         outcome.feedback, theme_names=names, show_text=key.role == "admin"
     )
@@ -105,7 +103,6 @@ async def create_feedback(
 async def create_feedback_batch(
     body: FeedbackBatchCreate,
     request: Request,
-    background: BackgroundTasks,
     session: SessionDep,
     key: IngestKeyDep,
     predictor: PredictorDep,
@@ -133,21 +130,15 @@ async def create_feedback_batch(
         if valid
         else []
     )
-    _link_later(request, background, outcomes)
+    _link_later(request, outcomes)
     return await to_thread.run_sync(
         partial(_batch_result, parsed, valid, outcomes, names=names, key=key, metrics=metrics)
     )
 
 
-def _link_later(
-    request: Request, background: BackgroundTasks, outcomes: list[ingest.Outcome]
-) -> None:
-    """Requirement grouping runs after the response: the items are already committed."""
-    created = [o.feedback.id for o in outcomes if o.status == "created"]
-    if created:
-        background.add_task(
-            link_new_feedback, sessionmaker=request.app.state.sessionmaker, feedback_ids=created
-        )
+def _link_later(request: Request, outcomes: list[ingest.Outcome]) -> None:
+    """Requirement grouping runs on the linker thread: the items are already committed."""
+    request.app.state.linker.submit([o.feedback.id for o in outcomes if o.status == "created"])
 
 
 def _batch_result(

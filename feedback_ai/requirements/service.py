@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.auth.service import record_audit
-from feedback_ai.db import utcnow
+from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
 from feedback_ai.ids import new_id
 from feedback_ai.ml.grouping import GroupingConfig
@@ -55,7 +55,7 @@ def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
 
 def _place(
     session: Session, state: IndexState, cand: CandidateRequirement, themes: list[str],
-    opened: list[str],
+    opened: dict[str, Requirement],
 ) -> tuple[Requirement, float]:  # fmt: skip
     """The requirement a candidate joins (following merges) or opens."""
     while True:
@@ -63,50 +63,80 @@ def _place(
         if match.created:
             req = Requirement(id=match.key, title=cand.statement, themes=themes)
             session.add(req)
-            opened.append(match.key)
+            opened[match.key] = req
             return req, match.score
-        found = resolve(session=session, requirement_id=match.key)
+        # Opened earlier in this (not yet flushed) transaction, or stored.
+        found = opened.get(match.key) or resolve(session=session, requirement_id=match.key)
         if found is not None:
             found.themes = sorted(set(found.themes) | set(themes))
             return found, match.score
         state.index.remove(match.key)  # the row was deleted behind the index's back
 
 
-def link_candidates(
-    *, session: Session, feedback_id: str, config: GroupingConfig | None = None
-) -> list[RequirementEvidence]:
-    """Match the current candidates of one stored item to requirements; commits; idempotent."""
-    query = select(Prediction).where(Prediction.feedback_id == feedback_id, Prediction.is_current)
-    pred = session.scalars(
+def _current_predictions(session: Session, feedback_ids: Sequence[str]) -> list[Prediction]:
+    """Current predictions with candidates and themes, in three queries for any number of items."""
+    query = select(Prediction).where(
+        Prediction.feedback_id.in_(feedback_ids), Prediction.is_current
+    )
+    rows = session.scalars(
         query.options(selectinload(Prediction.candidates), selectinload(Prediction.themes))
-    ).one_or_none()
-    if pred is None or not pred.candidates:
-        return []
-    existing = session.execute(
-        select(RequirementEvidence.candidate_id, RequirementEvidence.start, RequirementEvidence.end)
-        .where(RequirementEvidence.feedback_id == feedback_id)
-    ).all()  # fmt: skip
-    done = {c for c, _, _ in existing} | {(s, e) for _, s, e in existing}
+    ).all()
+    order = {f: i for i, f in enumerate(feedback_ids)}
+    return sorted(rows, key=lambda p: order[p.feedback_id])
+
+
+def _linked_spans(session: Session, feedback_ids: Sequence[str]) -> dict[str, set]:
+    """Per item, the candidate ids and spans that already have evidence (for idempotency)."""
+    done: dict[str, set] = {f: set() for f in feedback_ids}
+    rows = session.execute(
+        select(
+            RequirementEvidence.feedback_id, RequirementEvidence.candidate_id,
+            RequirementEvidence.start, RequirementEvidence.end,
+        ).where(RequirementEvidence.feedback_id.in_(feedback_ids))
+    )  # fmt: skip
+    for feedback_id, candidate_id, start, end in rows:
+        done[feedback_id] |= {candidate_id, (start, end)}
+    return done
+
+
+def _link(
+    session: Session, state: IndexState, pred: Prediction, done: set,
+    opened: dict[str, Requirement],
+) -> list[RequirementEvidence]:  # fmt: skip
+    """Evidence for each not yet linked candidate of one prediction; the caller holds the lock."""
     themes = [t.theme_id for t in pred.themes]
+    out: list[RequirementEvidence] = []
+    for cand in pred.candidates:
+        if cand.id in done or (cand.start, cand.end) in done:
+            continue
+        req, score = _place(session, state, cand, themes, opened)
+        evidence = RequirementEvidence(
+            requirement_id=req.id, feedback_id=pred.feedback_id, candidate_id=cand.id,
+            statement=cand.statement, sentence=cand.sentence, start=cand.start,
+            end=cand.end, score=score,
+        )  # fmt: skip
+        session.add(evidence)
+        out.append(evidence)
+        done.add((cand.start, cand.end))
+    return out
+
+
+def _link_and_commit(
+    session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None
+) -> list[RequirementEvidence]:
     state = index_for(session, config=config)
+    opened: dict[str, Requirement] = {}
     out: list[RequirementEvidence] = []
     with state.lock:
         state.sync(session)
-        opened: list[str] = []
-        for cand in pred.candidates:
-            if cand.id in done or (cand.start, cand.end) in done:
-                continue
-            req, score = _place(session, state, cand, themes, opened)
-            evidence = RequirementEvidence(
-                requirement_id=req.id, feedback_id=feedback_id, candidate_id=cand.id,
-                statement=cand.statement, sentence=cand.sentence, start=cand.start,
-                end=cand.end, score=score,
-            )  # fmt: skip
-            session.add(evidence)
-            out.append(evidence)
-            done.add((cand.start, cand.end))
+        # No autoflush: on SQLite the write lock is then held for the commit only.
+        with session.no_autoflush:
+            done = _linked_spans(session, feedback_ids)
+            for pred in _current_predictions(session, feedback_ids):
+                out += _link(session, state, pred, done[pred.feedback_id], opened)
         try:
-            session.commit()
+            with serialized_writes(session):
+                session.commit()
         except BaseException:
             session.rollback()
             for key in opened:
@@ -114,6 +144,32 @@ def link_candidates(
             raise
         state.last_id = max([state.last_id, *opened])
     return out
+
+
+def link_candidates(
+    *, session: Session, feedback_id: str, config: GroupingConfig | None = None
+) -> list[RequirementEvidence]:
+    """Match the current candidates of one stored item to requirements; commits; idempotent."""
+    return _link_and_commit(session, [feedback_id], config)
+
+
+def link_batch(
+    *, session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None = None
+) -> LinkReport:
+    """Link many items in one transaction; if that fails, fall back to one item at a time."""
+    feedback_ids = list(dict.fromkeys(feedback_ids))
+    linked = 0
+    try:
+        for i in range(0, len(feedback_ids), LINK_CHUNK):
+            linked += len(_link_and_commit(session, feedback_ids[i : i + LINK_CHUNK], config))
+    except Exception:
+        session.rollback()
+        return link_each(session=session, feedback_ids=feedback_ids, config=config)
+    return LinkReport(linked=linked, failed=[])
+
+
+# Items linked per transaction (and per IN list).
+LINK_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,19 @@ class TestBatchingPredictor:
         expected = predict(model, [FeedbackInput(text=t) for t in texts])
         assert [(p.kind, p.kind_score) for p in got] == [(p.kind, p.kind_score) for p in expected]
 
+    def test_worker_processes_split_a_large_batch_and_keep_order(self, model, trained) -> None:
+        texts = [
+            f"Item {i}: the {('export', 'login', 'search')[i % 3]} is broken" for i in range(250)
+        ]
+        predictor = BatchingPredictor(model, model_path=trained.path, workers=2).start()
+        try:
+            got = predictor([FeedbackInput(text=t) for t in texts])
+        finally:
+            predictor.close()
+        expected = predict(model, [FeedbackInput(text=t) for t in texts])
+        assert [p.masked_text for p in got] == texts
+        assert [(p.kind, p.kind_score) for p in got] == [(p.kind, p.kind_score) for p in expected]
+
 
 class TestMigrations:
     """Migrations create exactly the tables the models describe, on both backends."""
