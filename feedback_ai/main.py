@@ -79,7 +79,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.linker = Linker(app.state.sessionmaker).start()
+    server_db = engine.dialect.name != "sqlite"
+    app.state.linker = Linker(
+        app.state.sessionmaker,
+        process_url=engine.url.render_as_string(hide_password=False) if server_db else None,
+    ).start()
     if settings.migrate_on_start:
         revision = await run_in_threadpool(migrate, engine)
         log.info("database at revision %s", revision)
