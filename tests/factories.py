@@ -57,3 +57,22 @@ def count_rows(engine: Engine, model: type) -> int:
     """Rows in the table of `model`."""
     with Session(engine) as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+# Two clearly separate topics, for theme discovery (engine and API tests).
+INVOICES = [
+    "The invoice PDF shows the wrong VAT number",
+    "VAT is missing on our invoice again",
+    "Invoice totals ignore the VAT exemption for our EU entity",
+    "Can the invoice show our VAT id and PO number?",
+    "Our accountant says the invoice VAT rate is wrong",
+    "Please fix VAT on invoices for German customers",
+]
+CALENDAR = [
+    "Calendar sync with Outlook drops recurring meetings",
+    "Outlook calendar events appear twice after sync",
+    "Recurring meetings vanish from the Outlook calendar",
+    "Calendar sync to Outlook is one day off for meetings",
+    "Meetings created in Outlook never reach the calendar",
+    "Two-way Outlook calendar sync loses meeting notes",
+]

@@ -9,24 +9,8 @@ from sqlalchemy import select
 from feedback_ai.auth.models import AuditLog
 from feedback_ai.themes.models import ThemeLabel
 from tests.api.domain_fixtures import NOW, add_feedback, body, db, domain_client  # noqa: F401
-from tests.factories import headers, make_key
+from tests.factories import CALENDAR, INVOICES, headers, make_key
 
-INVOICES = [
-    "The invoice PDF shows the wrong VAT number",
-    "VAT is missing on our invoice again",
-    "Invoice totals ignore the VAT exemption for our EU entity",
-    "Can the invoice show our VAT id and PO number?",
-    "Our accountant says the invoice VAT rate is wrong",
-    "Please fix VAT on invoices for German customers",
-]
-CALENDAR = [
-    "Calendar sync with Outlook drops recurring meetings",
-    "Outlook calendar events appear twice after sync",
-    "Recurring meetings vanish from the Outlook calendar",
-    "Calendar sync to Outlook is one day off for meetings",
-    "Meetings created in Outlook never reach the calendar",
-    "Two-way Outlook calendar sync loses meeting notes",
-]
 REFRESH = {"n_themes": 2, "min_size": 3}
 
 
