@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from feedback_ai.ml import embeddings
+from feedback_ai.ml.text import PII_PLACEHOLDERS
 from feedback_ai.ml.types import SOURCES
 
 # Keeps contractions and product words like "2fa", "e-mail" and "[EMAIL]" as single tokens.
-TOKEN_PATTERN = r"(?u)\[[A-Z]+\]|\b\w[\w'-]*\w\b|\b\w\b"
+TOKEN_PATTERN = r"(?u)\[[A-Za-z]+\]|\b\w[\w'-]*\w\b|\b\w\b"
+_PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PII_PLACEHOLDERS), re.IGNORECASE)
 
 
 class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
@@ -59,7 +63,7 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
                 max_features=self.max_features,
                 lowercase=False,
                 dtype=np.float32,
-            ).fit(lowered)
+            ).fit(_without_placeholders(lowered))
             if self.use_chars
             else None
         )
@@ -73,9 +77,13 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         lowered = [t.lower() for t in texts]
         blocks = [self.word_.transform(lowered)]
         if self.char_ is not None:
-            blocks.append(self.char_.transform(lowered))
+            blocks.append(self.char_.transform(_without_placeholders(lowered)))
         if self.use_embeddings:
-            blocks.append(sp.csr_matrix(embeddings.encode(texts) * self.embedding_weight))
+            blocks.append(
+                sp.csr_matrix(
+                    embeddings.encode(_without_placeholders(texts)) * self.embedding_weight
+                )
+            )
         if self.use_source:
             blocks.append(_source_onehot(sources, len(texts)))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
@@ -95,6 +103,11 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         state = dict(self.__dict__)
         state.pop("_terms", None)
         return state
+
+
+def _without_placeholders(texts: list[str]) -> list[str]:
+    """Character n-grams and embeddings must not read "[EMAIL]" as the word email (a cue for notifications)."""
+    return [_PLACEHOLDER.sub(" ", t) if "[" in t else t for t in texts]
 
 
 def _source_onehot(sources: list[str] | None, n: int) -> sp.csr_matrix:
