@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import sklearn
@@ -39,9 +39,6 @@ class FeedbackModel:
     kind_head: SingleLabelHead | None
     theme_head: MultiLabelHead | None
     requirement_detector: RequirementDetector | None
-    # An extra floor under every per-theme threshold (raised to trade recall for precision).
-    theme_floor: float = 0.0
-    info: dict = field(default_factory=dict)
 
     @property
     def kinds(self) -> list[str]:
@@ -193,9 +190,8 @@ def _assemble(
         theme_scores = {
             str(t): round(float(p), 4) for t, p in zip(head.labels_, theme_proba, strict=True)
         }
-        cut = np.maximum(head.thresholds_, model.theme_floor)
         for j in np.argsort(-theme_proba):
-            if theme_proba[j] < cut[j]:
+            if theme_proba[j] < head.thresholds_[j]:
                 continue
             label = str(head.labels_[j])
             themes.append(ScoredLabel(label, round(float(theme_proba[j]), 4)))
