@@ -71,18 +71,25 @@ def bucket_counts(
     return out
 
 
+def _split_counts(
+    times: Iterable[datetime | date], *, today: date, recent_days: int, before_days: int
+) -> tuple[int, int]:
+    """Items in the last `recent_days` days, and in the `before_days` days before those."""
+    recent = before = 0
+    for t in times:
+        age = (today - _day(t)).days
+        if 0 <= age < recent_days:
+            recent += 1
+        elif recent_days <= age < recent_days + before_days:
+            before += 1
+    return recent, before
+
+
 def window_trend(
     times: Iterable[datetime | date], *, now: datetime | date, days: int = 30
 ) -> Trend:
     """Items in (now - days, now] against (now - 2*days, now - days]."""
-    today = _day(now)
-    current = previous = 0
-    for t in times:
-        age = (today - _day(t)).days
-        if 0 <= age < days:
-            current += 1
-        elif days <= age < 2 * days:
-            previous += 1
+    current, previous = _split_counts(times, today=_day(now), recent_days=days, before_days=days)
     change = (current - previous) / previous if previous else None
     return Trend(current=current, previous=previous, change=change)
 
@@ -98,14 +105,9 @@ def emerging_test(
     min_ratio: float = 2.0,
 ) -> Emerging:
     """Is the recent rate significantly above the item's own baseline? See the module docstring."""
-    today = _day(now)
-    recent = baseline = 0
-    for t in times:
-        age = (today - _day(t)).days
-        if 0 <= age < window_days:
-            recent += 1
-        elif window_days <= age < window_days + baseline_days:
-            baseline += 1
+    recent, baseline = _split_counts(
+        times, today=_day(now), recent_days=window_days, before_days=baseline_days
+    )
     n = recent + baseline
     share = window_days / (window_days + baseline_days)
     p_value = float(binom.sf(recent - 1, n, share)) if recent else 1.0
