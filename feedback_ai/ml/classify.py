@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit, softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
@@ -17,7 +18,46 @@ def _decision(model: LinearSVC | OneVsRestClassifier, X: sp.spmatrix) -> np.ndar
     return scores.reshape(-1, 1) if scores.ndim == 1 else scores
 
 
-class SingleLabelHead:
+def _stacked(model: LinearSVC | OneVsRestClassifier) -> tuple[np.ndarray, np.ndarray] | None:
+    """All weights as one (features x outputs) matrix and bias, or None if a part is not linear."""
+    parts = model.estimators_ if isinstance(model, OneVsRestClassifier) else [model]
+    if not all(hasattr(p, "coef_") and hasattr(p, "intercept_") for p in parts):
+        return None  # e.g. OneVsRest's constant predictor for a label on every item
+    W = np.vstack([np.atleast_2d(p.coef_) for p in parts]).T
+    b = np.concatenate([np.ravel(p.intercept_) for p in parts])
+    return np.ascontiguousarray(W), b
+
+
+def lr_proba(lr: LogisticRegression, Z: np.ndarray) -> np.ndarray:
+    """LogisticRegression.predict_proba without its per-call input checks (same formula)."""
+    scores = Z @ lr.coef_.T + lr.intercept_
+    if lr.coef_.shape[0] == 1:
+        p = expit(scores[:, 0])
+        return np.column_stack([1.0 - p, p])
+    return softmax(scores, axis=1)
+
+
+class _FastDecision:
+    """decision_function as one sparse-dense product; sklearn's per-call input checks (and, for
+    one-vs-rest, one product per label) cost more than the arithmetic for small batches."""
+
+    def _decide(self, model: LinearSVC | OneVsRestClassifier, X: sp.spmatrix) -> np.ndarray:
+        cache = getattr(self, "_stacked_cache", None)
+        if cache is None or cache[0] is not model:
+            cache = self._stacked_cache = (model, _stacked(model))
+        if cache[1] is None:
+            return _decision(model, X)
+        W, b = cache[1]
+        return np.asarray(X @ W) + b
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_stacked_cache", None)
+        state.pop("_coef_lookup", None)
+        return state
+
+
+class SingleLabelHead(_FastDecision):
     """One label per item (kinds, or intents): LinearSVC scores calibrated by a multinomial LR."""
 
     def __init__(
@@ -54,7 +94,7 @@ class SingleLabelHead:
 
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         """Calibrated probabilities, columns in `classes_` order."""
-        return self.calibrator_.predict_proba(_decision(self.svc_, X))
+        return lr_proba(self.calibrator_, self._decide(self.svc_, X))
 
     def coef_for(self, label: str) -> np.ndarray:
         """Weights that push an item towards `label`."""
@@ -64,7 +104,7 @@ class SingleLabelHead:
         return coef[int(np.searchsorted(self.classes_, label))]
 
 
-class MultiLabelHead:
+class MultiLabelHead(_FastDecision):
     """Zero or more labels per item: one-vs-rest LinearSVC, Platt-scaled, with per-label thresholds."""
 
     def __init__(
@@ -108,7 +148,7 @@ class MultiLabelHead:
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         """Calibrated per-label probabilities, columns in `labels_` order (0 for unseen labels)."""
         proba = np.zeros((X.shape[0], len(self.labels_)))
-        proba[:, self.active_] = self._sigmoid(_decision(self.ovr_, X))
+        proba[:, self.active_] = self._sigmoid(self._decide(self.ovr_, X))
         return proba
 
     def coef_for(self, label: str) -> np.ndarray | None:
@@ -120,11 +160,6 @@ class MultiLabelHead:
                 for j, est in zip(self.active_, self.ovr_.estimators_, strict=True)
             }
         return lookup.get(label)
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_coef_lookup", None)
-        return state
 
 
 def choose_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_support: int = 5) -> np.ndarray:

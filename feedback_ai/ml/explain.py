@@ -9,34 +9,52 @@ from feedback_ai.ml.text import MappedText
 from feedback_ai.ml.types import Evidence, TermWeight
 
 
-def csr_row(X: sp.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
-    """(indices, values) of row i without scipy's slow row indexing; X must have sorted indices."""
-    start, end = X.indptr[i], X.indptr[i + 1]
-    return X.indices[start:end], X.data[start:end]
-
-
 def top_terms(
-    row: tuple[np.ndarray, np.ndarray],
-    coef: np.ndarray,
-    terms: np.ndarray,
+    X: sp.csr_matrix,
+    requests: dict[str, list[int]],
+    coefs: dict[str, np.ndarray | None],
+    terms: list[str],
     *,
     n_word: int,
     k: int = 5,
-) -> list[TermWeight]:
-    """The k word features with the largest positive contribution (tf-idf x weight) to a label."""
-    indices, values = row
-    # Word features come first and indices are sorted, so they are a prefix of the row.
-    cut = int(np.searchsorted(indices, n_word))
-    if cut == 0:
-        return []
-    idx = indices[:cut]
-    contrib = values[:cut] * coef[idx]
-    order = np.argsort(-contrib)[:k]
-    return [
-        TermWeight(term=str(terms[idx[i]]), weight=round(float(contrib[i]), 4))
-        for i in order
-        if contrib[i] > 0
-    ]
+) -> dict[tuple[int, str], list[TermWeight]]:
+    """For each (row, label) asked for, the k word features that pushed the label up the most.
+
+    A feature's push is its tf-idf value times the label's weight. Word features are the first
+    `n_word` columns of X (sorted indices), so each row's word entries are a prefix of the row.
+    All rows of one label are scored at once: per-item numpy calls cost more than the maths.
+    """
+    is_word = np.concatenate(([0], np.cumsum(X.indices < n_word)))
+    word_nnz = is_word[X.indptr[1:]] - is_word[X.indptr[:-1]]
+    out: dict[tuple[int, str], list[TermWeight]] = {}
+    for label, rows in requests.items():
+        coef = coefs.get(label)
+        if coef is None or not rows:
+            out.update(((r, label), []) for r in rows)
+            continue
+        row_ids = np.asarray(rows, dtype=np.int64)
+        lengths = word_nnz[row_ids]
+        owner = np.repeat(np.arange(len(row_ids)), lengths)
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.arange(int(lengths.sum())) - np.repeat(offsets, lengths)
+        positions += np.repeat(X.indptr[row_ids], lengths)
+        columns = X.indices[positions]
+        push = X.data[positions] * coef[columns]
+        # Rows in order, and within a row the largest push first; keep the first k positive.
+        order = np.lexsort((-push, owner))
+        owner, columns, push = owner[order], columns[order], push[order]
+        firsts = np.searchsorted(owner, owner)
+        keep = (np.arange(len(owner)) - firsts < k) & (push > 0)
+        grouped: dict[int, list[TermWeight]] = {r: [] for r in rows}
+        for i, column, weight in zip(
+            owner[keep].tolist(),
+            columns[keep].tolist(),
+            np.round(push[keep].astype(np.float64), 4).tolist(),
+            strict=True,
+        ):
+            grouped[rows[i]].append(TermWeight(term=terms[column], weight=weight))
+        out.update(((r, label), words) for r, words in grouped.items())
+    return out
 
 
 def evidence_sentence(

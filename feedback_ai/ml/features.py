@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from feedback_ai.ml import embeddings
+from feedback_ai.ml.fastvec import FastTfidf
 from feedback_ai.ml.text import PII_PLACEHOLDERS
 from feedback_ai.ml.types import SOURCES
 
@@ -75,9 +76,10 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
     def transform(self, texts: list[str], *, sources: list[str] | None = None) -> sp.csr_matrix:
         """The design matrix; the word block comes first so explanations can index into it."""
         lowered = [t.lower() for t in texts]
-        blocks = [self.word_.transform(lowered)]
-        if self.char_ is not None:
-            blocks.append(self.char_.transform(_without_placeholders(lowered)))
+        word, char = self._fast()
+        blocks = [word.transform(lowered)]
+        if char is not None:
+            blocks.append(char.transform(_without_placeholders(lowered)))
         if self.use_embeddings:
             blocks.append(
                 sp.csr_matrix(
@@ -92,16 +94,25 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         """Fit, then transform the same texts."""
         return self.fit(texts, sources=sources).transform(texts, sources=sources)
 
-    def word_terms_cache(self) -> np.ndarray:
+    def _fast(self) -> tuple[FastTfidf, FastTfidf | None]:
+        """Vectorised transforms of the fitted vectorizers, built on first use (not pickled)."""
+        fast = getattr(self, "_fast_tfidf", None)
+        if fast is None or fast[0].vectorizer is not self.word_:
+            char = FastTfidf(self.char_) if self.char_ is not None else None
+            fast = self._fast_tfidf = (FastTfidf(self.word_), char)
+        return fast
+
+    def word_terms_cache(self) -> list[str]:
         """The word-block vocabulary, indexed like the first columns of the design matrix."""
         cached = getattr(self, "_terms", None)
         if cached is None:
-            cached = self._terms = self.word_.get_feature_names_out()
+            cached = self._terms = [str(t) for t in self.word_.get_feature_names_out()]
         return cached
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_terms", None)
+        state.pop("_fast_tfidf", None)
         return state
 
 
@@ -110,10 +121,15 @@ def _without_placeholders(texts: list[str]) -> list[str]:
     return [_PLACEHOLDER.sub(" ", t) if "[" in t else t for t in texts]
 
 
+_SOURCE_INDEX = {s: i for i, s in enumerate(SOURCES)}
+
+
 def _source_onehot(sources: list[str] | None, n: int) -> sp.csr_matrix:
-    matrix = sp.lil_matrix((n, len(SOURCES)), dtype=np.float32)
-    if sources is not None:
-        index = {s: i for i, s in enumerate(SOURCES)}
-        for row, source in enumerate(sources):
-            matrix[row, index.get(source, index["other"])] = 0.5
-    return matrix.tocsr()
+    if sources is None:
+        return sp.csr_matrix((n, len(SOURCES)), dtype=np.float32)
+    other = _SOURCE_INDEX["other"]
+    columns = np.fromiter((_SOURCE_INDEX.get(s, other) for s in sources), dtype=np.int32, count=n)
+    return sp.csr_matrix(
+        (np.full(n, 0.5, dtype=np.float32), columns, np.arange(n + 1, dtype=np.int32)),
+        shape=(n, len(SOURCES)),
+    )

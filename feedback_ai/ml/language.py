@@ -157,23 +157,39 @@ _FOREIGN_STOP: dict[str, frozenset[str]] = {
 }
 
 
+# Which stop-word lists each word is on: one dict lookup per word instead of one per language.
+_LISTS_OF: dict[str, tuple[str, ...]] = {}
+for _code, _words in (("en", EN_STOP), *_FOREIGN_STOP.items()):
+    for _word in _words:
+        _LISTS_OF[_word] = (*_LISTS_OF.get(_word, ()), _code)
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
 def guess_language(text: str) -> str:
     """'en', another ISO code, or 'und' when there is too little text to tell."""
-    letters = [ch for ch in text if ch.isalpha()]
-    if not letters:
-        return "und"
-    non_latin = sum(1 for ch in letters if ord(ch) > 0x24F)
-    if non_latin / len(letters) > 0.5:
-        return "xx"
-    words = [w.lower() for w in _WORD.findall(text)]
+    if text.isascii():
+        if not _ASCII_LETTER.search(text):
+            return "und"
+        words = _WORD.findall(text.lower())
+    else:
+        letters = [ch for ch in text if ch.isalpha()]
+        if not letters:
+            return "und"
+        non_latin = sum(1 for ch in letters if ord(ch) > 0x24F)
+        if non_latin / len(letters) > 0.5:
+            return "xx"
+        words = [w.lower() for w in _WORD.findall(text)]
     if len(words) < 4:
         return "en"
-    en_hits = sum(1 for w in words if w in EN_STOP)
+    hits = dict.fromkeys(("en", *_FOREIGN_STOP), 0)
+    for word in words:
+        for code in _LISTS_OF.get(word, ()):
+            hits[code] += 1
+    en_hits = hits["en"]
     best, best_hits = "en", en_hits
-    for code, stop in _FOREIGN_STOP.items():
-        hits = sum(1 for w in words if w in stop)
-        if hits > best_hits:
-            best, best_hits = code, hits
+    for code in _FOREIGN_STOP:
+        if hits[code] > best_hits:
+            best, best_hits = code, hits[code]
     # Short words like "a", "de", "no" are shared; demand a clear margin before leaving English.
     if best != "en" and best_hits >= max(2, 2 * en_hits) and best_hits / len(words) >= 0.2:
         return best

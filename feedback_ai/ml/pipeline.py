@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import sklearn
 
 from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
-from feedback_ai.ml.explain import csr_row, evidence_sentence, make_evidence, top_terms
+from feedback_ai.ml.explain import make_evidence
 from feedback_ai.ml.features import FeedbackFeaturizer
+from feedback_ai.ml.labels import BatchLabels, item_labels, label_batch
 from feedback_ai.ml.language import guess_language
 from feedback_ai.ml.nlp import sentence_spans
 from feedback_ai.ml.requirements import RequirementDetector
@@ -19,10 +19,8 @@ from feedback_ai.ml.text import MappedText, prepare
 from feedback_ai.ml.types import (
     FALLBACK_KIND,
     CandidateRequirement,
-    Explanation,
     FeedbackInput,
     Prediction,
-    ScoredLabel,
 )
 
 # Longer texts are scored on their first MAX_CHARS characters and flagged "truncated".
@@ -106,18 +104,16 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
         X = model.featurizer.transform(texts, sources=sources)
         X.sort_indices()
         sentences = sentence_spans(texts)
-        kind_proba = model.kind_head.predict_proba(X) if model.kind_head else None
-        theme_proba = model.theme_head.predict_proba(X) if model.theme_head else None
+        labels = label_batch(model, X)
         candidates = _candidates(model, [m for _, m, _ in prepared], sentences)
         for row, (i, mapped, flags) in enumerate(prepared):
             results[i] = _assemble(
                 model,
+                labels,
+                row=row,
                 mapped=mapped,
                 flags=flags,
-                x=csr_row(X, row),
                 sentences=sentences[row],
-                kind_proba=None if kind_proba is None else kind_proba[row],
-                theme_proba=None if theme_proba is None else theme_proba[row],
                 candidates=candidates[row],
             )
     return [r for r in results if r is not None]
@@ -158,57 +154,19 @@ def _candidates(
 
 def _assemble(
     model: FeedbackModel,
+    labels: BatchLabels,
     *,
+    row: int,
     mapped: MappedText,
     flags: list[str],
-    x,
     sentences: list[tuple[int, int]],
-    kind_proba: np.ndarray | None,
-    theme_proba: np.ndarray | None,
     candidates: list[CandidateRequirement],
 ) -> Prediction:
-    terms = model.featurizer.word_terms_cache()
-    n_word = model.featurizer.n_word_features_
-    explanations: list[Explanation] = []
-    kind, kind_score, kind_scores = None, None, {}
-    if kind_proba is not None and model.kind_head is not None:
-        best = int(np.argmax(kind_proba))
-        kind = str(model.kind_head.classes_[best])
-        kind_score = round(float(kind_proba[best]), 4)
-        kind_scores = {
-            str(c): round(float(p), 4)
-            for c, p in zip(model.kind_head.classes_, kind_proba, strict=True)
-        }
-        words = top_terms(x, model.kind_head.coef_for(kind), terms, n_word=n_word)
-        explanations.append(
-            Explanation("kind", kind, words, evidence_sentence(mapped, sentences, words))
-        )
-    themes: list[ScoredLabel] = []
-    theme_scores: dict[str, float] = {}
-    if theme_proba is not None and model.theme_head is not None:
-        head = model.theme_head
-        theme_scores = {
-            str(t): round(float(p), 4) for t, p in zip(head.labels_, theme_proba, strict=True)
-        }
-        for j in np.argsort(-theme_proba):
-            if theme_proba[j] < head.thresholds_[j]:
-                continue
-            label = str(head.labels_[j])
-            themes.append(ScoredLabel(label, round(float(theme_proba[j]), 4)))
-            coef = head.coef_for(label)
-            words = [] if coef is None else top_terms(x, coef, terms, n_word=n_word)
-            explanations.append(
-                Explanation("theme", label, words, evidence_sentence(mapped, sentences, words))
-            )
+    fields = item_labels(labels, row=row, mapped=mapped, sentences=sentences)
     return Prediction(
-        kind=kind,
-        kind_score=kind_score,
-        kind_scores=kind_scores,
-        themes=themes,
-        theme_scores=theme_scores,
-        unassigned=model.theme_head is not None and not themes,
+        **fields,
+        unassigned=model.theme_head is not None and not fields["themes"],
         candidates=candidates,
-        explanations=explanations,
         masked_text=mapped.text,
         language="en",
         flags=flags,

@@ -33,6 +33,14 @@ _PII_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 PII_PLACEHOLDERS: tuple[str, ...] = tuple(p for p, _ in _PII_PATTERNS)
+# What each pattern cannot match without: most feedback has none of these, and skips every regex.
+_NEEDS: dict[str, re.Pattern[str]] = {
+    "[URL]": re.compile("://"),
+    "[EMAIL]": re.compile("@"),
+    "[CARD]": re.compile(r"\d"),
+    "[SSN]": re.compile(r"\d"),
+    "[PHONE]": re.compile(r"\d"),
+}
 _CONTROL_OR_WS = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|\s\s|^\s|\s$")
 
 
@@ -97,7 +105,13 @@ def normalize(text: str) -> MappedText:
 def mask(mapped: MappedText) -> MappedText:
     """Replace emails, phones, card numbers and credentialed URLs by placeholders."""
     matches: list[tuple[int, int, str]] = []
+    present: dict[str, bool] = {}
     for placeholder, pattern in _PII_PATTERNS:
+        need = _NEEDS[placeholder]
+        if need.pattern not in present:
+            present[need.pattern] = need.search(mapped.text) is not None
+        if not present[need.pattern]:
+            continue
         for m in pattern.finditer(mapped.text):
             if not any(m.start() < e and s < m.end() for s, e, _ in matches):
                 matches.append((m.start(), m.end(), placeholder))

@@ -1,0 +1,151 @@
+"""The fast featurisation paths give the same numbers as the libraries they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from feedback_ai.ml import embeddings
+from feedback_ai.ml.explain import top_terms
+from feedback_ai.ml.fastvec import FastTfidf
+from feedback_ai.ml.features import TOKEN_PATTERN
+
+CORPUS = [
+    "it would be great if i could export my reports as pdf",
+    "the app crashes every time i attach a photo",
+    "sso via okta please, our it team won't sign otherwise",
+    "a b c d e",
+    "naïve café déjà vu — ünïcödé",
+    "[email] wrote twice about the [phone] number",
+    "x",
+    "",
+    "   ",
+    "tabs\tand\nnew lines  and   runs",
+    "emoji 😀 in the middle 😀",
+    "repeated repeated repeated repeated words words",
+]
+UNSEEN = ["completely unseen vocabulary zzqx", "pdf export export please", "", "ü"]
+
+
+def _vectorizer(**kwargs) -> TfidfVectorizer:
+    return TfidfVectorizer(lowercase=False, sublinear_tf=True, dtype=np.float32, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"token_pattern": TOKEN_PATTERN, "ngram_range": (1, 2)},
+        {"token_pattern": TOKEN_PATTERN, "ngram_range": (1, 3)},
+        {"analyzer": "char_wb", "ngram_range": (2, 5)},
+        # min_n above the shortest padded word exercises sklearn's "short word counts once" rule.
+        {"analyzer": "char_wb", "ngram_range": (4, 6)},
+        {"analyzer": "char_wb", "ngram_range": (2, 5), "min_df": 2},
+    ],
+)
+def test_fast_tfidf_equals_sklearn(kwargs: dict) -> None:
+    vectorizer = _vectorizer(**kwargs).fit(CORPUS)
+    fast = FastTfidf(vectorizer)
+    assert fast.supported
+    for texts in (CORPUS, UNSEEN, CORPUS[::-1] * 3):
+        expected = vectorizer.transform(texts)
+        got = fast.transform(texts)
+        assert got.shape == expected.shape
+        assert got.has_sorted_indices
+        assert got.nnz == expected.nnz
+        if expected.nnz:
+            assert abs(got - expected).max() < 1e-6
+
+
+def test_fast_tfidf_empty_batch() -> None:
+    fast = FastTfidf(_vectorizer(analyzer="char_wb", ngram_range=(2, 5)).fit(CORPUS))
+    assert fast.transform([]).shape == (0, len(fast.vectorizer.vocabulary_))
+
+
+def test_unsupported_configuration_falls_back_to_sklearn() -> None:
+    vectorizer = TfidfVectorizer(lowercase=True).fit(CORPUS)  # lower-casing is not replicated
+    fast = FastTfidf(vectorizer)
+    assert not fast.supported
+    texts = ["The APP crashes"]
+    assert abs(fast.transform(texts) - vectorizer.transform(texts)).max() < 1e-6
+
+
+def test_token_ids_equal_the_tokenizer() -> None:
+    model, _ = embeddings._load(str(embeddings.BUNDLED_EMBEDDINGS))
+    texts = [
+        *CORPUS,
+        "Don't SHOUT: e-mail us @ support_team!!! v2.5.1 costs $1,200?",
+        "supercalifragilisticexpialidocious " * 3,
+        "a" * 150,  # over WordPiece's 100 characters per word: [UNK]
+        "word " * 700,  # over the 512-token truncation
+        "bell\x07char",
+    ]
+    expected = [e.ids for e in model.tokenizer.encode_batch_fast(texts, add_special_tokens=False)]
+    assert embeddings._token_ids(model, texts) == expected
+
+
+def test_encode_matches_model2vec() -> None:
+    model, _ = embeddings._load(str(embeddings.BUNDLED_EMBEDDINGS))
+    texts = [t for t in CORPUS if t.strip()]
+    reference = np.asarray(model.encode(texts, use_multiprocessing=False), dtype=np.float32)
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    got = embeddings.encode(texts)
+    # model2vec averages in float16; the cosine between the two is 1 to float16 precision.
+    assert np.all(np.sum(got * reference, axis=1) > 0.9999)
+    assert np.allclose(np.linalg.norm(embeddings.encode(["", "😀"]), axis=1), 0.0)
+
+
+def test_top_terms_ranks_the_largest_pushes_per_row() -> None:
+    X = sp.csr_matrix(
+        np.array(
+            [[0.5, 0.0, 0.2, 0.9, 0.3], [0.1, 0.4, 0.0, 0.0, 0.7], [0.0, 0.0, 0.0, 0.0, 1.0]],
+            dtype=np.float32,
+        )
+    )
+    coef = np.array([1.0, 2.0, -1.0, 0.5, 9.0])  # column 4 is not a word feature (n_word=4)
+    words = top_terms(X, {"a": [0, 1, 2]}, {"a": coef}, ["w0", "w1", "w2", "w3"], n_word=4, k=2)
+    assert [t.term for t in words[(0, "a")]] == ["w0", "w3"]  # 0.5 > 0.45; w2 pushes down
+    assert [t.term for t in words[(1, "a")]] == ["w1", "w0"]
+    assert words[(2, "a")] == []
+    assert words[(0, "a")][0].weight == pytest.approx(0.5)
+    assert top_terms(X, {"b": [1]}, {"b": None}, ["w0"] * 4, n_word=4) == {(1, "b"): []}
+
+
+def test_parser_on_numpy_blas_parses_like_blis() -> None:
+    import importlib
+
+    from feedback_ai.ml.nlp import load_parser, spacy_package_name
+
+    nlp = load_parser()
+    ops = {
+        type(node.ops).__name__ + str(node.ops.use_blis)
+        for node in nlp.get_pipe("parser").model.walk()
+    }
+    assert ops == {"NumpyOpsFalse"}
+    reference = importlib.import_module(spacy_package_name()).load(exclude=["ner"])
+    texts = [
+        "It would be great if I could export my reports as PDF.",
+        "Search returns nothing for ticket numbers with a leading zero, e.g. 004512.",
+        "We need a read-only role that can see invoices but not edit customer records.",
+    ]
+    for doc, ref in zip(nlp.pipe(texts), reference.pipe(texts), strict=True):
+        assert [(t.tag_, t.dep_, t.head.i) for t in doc] == [
+            (t.tag_, t.dep_, t.head.i) for t in ref
+        ]
+
+
+def test_heads_score_like_sklearn() -> None:
+    from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead, _decision
+
+    rng = np.random.default_rng(0)
+    X = sp.random(120, 40, density=0.2, format="csr", dtype=np.float32, random_state=1)
+    kinds = [["bug", "praise", "question"][i % 3] for i in range(120)]
+    Y = (rng.random((120, 4)) < 0.3).astype(np.int64)
+    for y in (kinds, ["a" if i % 2 else "b" for i in range(120)]):  # multiclass and binary
+        head = SingleLabelHead(cv=3).fit(X, y)
+        expected = head.calibrator_.predict_proba(_decision(head.svc_, X))
+        assert np.allclose(head.predict_proba(X), expected, atol=1e-12)
+    themes = MultiLabelHead(cv=3).fit(X, Y, labels=["t0", "t1", "t2", "t3"])
+    assert np.allclose(themes._decide(themes.ovr_, X), _decision(themes.ovr_, X), atol=1e-12)
+    assert "_stacked_cache" not in themes.__getstate__()
