@@ -282,10 +282,10 @@ def main() -> None:
         try:
             try:
                 wait_ready(base, proc)
-            except SystemExit:
-                print((workdir / "server.log").read_text()[-2000:], file=sys.stderr)
+                asyncio.run(drive(base, admin, args))
+            except (SystemExit, Exception):
+                print((workdir / "server.log").read_text()[-3000:], file=sys.stderr)
                 raise
-            asyncio.run(drive(base, admin, args))
         finally:
             proc.terminate()
             try:
