@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partial
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from anyio import to_thread
 from pydantic import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from feedback_ai.api_errors import FieldError, validation_errors
 from feedback_ai.db import serialized_writes, utcnow
@@ -36,10 +36,14 @@ FULL = (
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What happened to one submitted item: stored now, stored before, or a clash."""
+    """What happened to one submitted item: stored now, stored before, or a clash.
+
+    `feedback` is the loaded row for replays and clashes, and a read-only view of the inserted
+    values for new items; both have the attributes of Feedback and its current_prediction.
+    """
 
     status: Status
-    feedback: Feedback
+    feedback: Feedback | SimpleNamespace
 
 
 def parse_items(raw: list[Any], *, max_text_chars: int) -> list[FeedbackCreate | BatchItemError]:
@@ -113,65 +117,82 @@ def _existing(session: Session, items: list[FeedbackCreate]) -> dict[tuple[str, 
     return {(r.source, r.external_id): r for r in rows if r.external_id}
 
 
-def _new_row(
+def _new_rows(
     item: FeedbackCreate, pred: ModelPrediction, digest: str, actor_key_id: str | None
-) -> Feedback:
-    fid, pid, masked = new_id(), new_id(), pred.masked_text
-    prediction = Prediction(
-        id=pid,
-        feedback_id=fid,
-        is_current=True,
-        model_version=pred.model_version,
-        kind=pred.kind,
-        kind_score=pred.kind_score,
-        kind_scores=pred.kind_scores,
-        theme_scores=pred.theme_scores,
-        unassigned=pred.unassigned,
-        explanations=[asdict(e) for e in pred.explanations],
-        language=pred.language,
-        flags=list(pred.flags),
-        themes=[
-            PredictionTheme(prediction_id=pid, theme_id=t.label, score=t.score, rank=r)
-            for r, t in enumerate(pred.themes)
-        ],
-        candidates=[
-            CandidateRequirement(
-                id=new_id(),
-                prediction_id=pid,
-                feedback_id=fid,
-                rank=r,
-                statement=c.statement,
-                sentence=c.sentence,
-                masked_sentence=masked[c.evidence.masked_start : c.evidence.masked_end],
-                start=c.evidence.start,
-                end=c.evidence.end,
-                masked_start=c.evidence.masked_start,
-                masked_end=c.evidence.masked_end,
-                confidence=c.confidence,
-                model_version=pred.model_version,
-            )
-            for r, c in enumerate(pred.candidates)
-        ],
+) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Column values of the feedback, its prediction, its themes and its candidates."""
+    fid, pid, masked, now = new_id(), new_id(), pred.masked_text, utcnow()
+    feedback = {
+        "id": fid,
+        "source": item.source,
+        "external_id": item.external_id,
+        "text": item.text,
+        "masked_text": masked,
+        "account_id": item.account_id,
+        "account_name": item.account_name,
+        "arr": item.arr,
+        "plan": item.plan,
+        "segment": item.segment,
+        "received_at": item.received_at or now,
+        "created_at": now,
+        "extra": item.metadata,
+        "content_sha256": digest,
+        "created_by_key_id": actor_key_id,
+    }
+    prediction = {
+        "id": pid,
+        "feedback_id": fid,
+        "is_current": True,
+        "model_version": pred.model_version,
+        "kind": pred.kind,
+        "kind_score": pred.kind_score,
+        "kind_scores": pred.kind_scores,
+        "theme_scores": pred.theme_scores,
+        "unassigned": pred.unassigned,
+        "explanations": [e.to_dict() for e in pred.explanations],
+        "language": pred.language,
+        "flags": list(pred.flags),
+        "created_at": now,
+    }
+    themes = [
+        {"prediction_id": pid, "theme_id": t.label, "score": t.score, "rank": r}
+        for r, t in enumerate(pred.themes)
+    ]
+    candidates = [
+        {
+            "id": new_id(),
+            "prediction_id": pid,
+            "feedback_id": fid,
+            "rank": r,
+            "statement": c.statement,
+            "sentence": c.sentence,
+            "masked_sentence": masked[c.evidence.masked_start : c.evidence.masked_end],
+            "start": c.evidence.start,
+            "end": c.evidence.end,
+            "masked_start": c.evidence.masked_start,
+            "masked_end": c.evidence.masked_end,
+            "confidence": c.confidence,
+            "model_version": pred.model_version,
+            "created_at": now,
+        }
+        for r, c in enumerate(pred.candidates)
+    ]
+    return feedback, prediction, themes, candidates
+
+
+def _stored_view(
+    feedback: dict[str, Any],
+    prediction: dict[str, Any],
+    themes: list[dict[str, Any]],
+    candidates: list[dict[str, Any]],
+) -> SimpleNamespace:
+    """What was just inserted, read like a loaded Feedback row (the response needs no query)."""
+    current = SimpleNamespace(
+        **prediction,
+        themes=[SimpleNamespace(**t) for t in themes],
+        candidates=[SimpleNamespace(**c) for c in candidates],
     )
-    row = Feedback(
-        id=fid,
-        source=item.source,
-        external_id=item.external_id,
-        text=item.text,
-        masked_text=masked,
-        account_id=item.account_id,
-        account_name=item.account_name,
-        arr=item.arr,
-        plan=item.plan,
-        segment=item.segment,
-        received_at=item.received_at or utcnow(),
-        extra=item.metadata,
-        content_sha256=digest,
-        created_by_key_id=actor_key_id,
-        predictions=[prediction],
-    )
-    set_committed_value(row, "current_prediction", prediction)
-    return row
+    return SimpleNamespace(**feedback, current_prediction=current)
 
 
 @dataclass(slots=True)
@@ -223,19 +244,27 @@ def store_ingest(
     """Insert the new items with their predictions and commit; then every item has an outcome."""
     items, digests = plan.items, plan.digests
     rows = {
-        i: _new_row(items[i], p, digests[i], actor_key_id)
+        i: _new_rows(items[i], p, digests[i], actor_key_id)
         for i, p in zip(plan.fresh, predictions, strict=True)
     }
-    with serialized_writes(session):
-        session.add_all(rows.values())
-        session.commit()
+    if rows:
+        # ORM bulk inserts (one multi-row statement per table): the unit of work's per-object
+        # bookkeeping cost more than the database itself for a 1,000-item batch.
+        tables = (Feedback, Prediction, PredictionTheme, CandidateRequirement)
+        with serialized_writes(session):
+            for k, table in enumerate(tables):
+                values = [v for r in rows.values() for v in (r[k] if k > 1 else [r[k]])]
+                if values:
+                    session.execute(insert(table), values)
+            session.commit()
+    stored = {i: _stored_view(*r) for i, r in rows.items()}
     outcomes = list(plan.outcomes)
     for i, item in enumerate(items):
-        if i in rows:
-            outcomes[i] = Outcome("created", rows[i])
+        if i in stored:
+            outcomes[i] = Outcome("created", stored[i])
         elif outcomes[i] is None:
             j = plan.first[_key(item)]  # type: ignore[index]
-            outcomes[i] = Outcome("replayed" if digests[i] == digests[j] else "conflict", rows[j])
+            outcomes[i] = Outcome("replayed" if digests[i] == digests[j] else "conflict", stored[j])
     return [o for o in outcomes if o is not None]
 
 

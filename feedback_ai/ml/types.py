@@ -63,6 +63,24 @@ class Explanation:
     terms: list[TermWeight]
     evidence: Evidence | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict, as `dataclasses.asdict` makes it, without its deep copies."""
+        ev = self.evidence
+        return {
+            "head": self.head,
+            "label": self.label,
+            "terms": [{"term": t.term, "weight": t.weight} for t in self.terms],
+            "evidence": None
+            if ev is None
+            else {
+                "text": ev.text,
+                "start": ev.start,
+                "end": ev.end,
+                "masked_start": ev.masked_start,
+                "masked_end": ev.masked_end,
+            },
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class CandidateRequirement:
