@@ -22,7 +22,7 @@ class SingleLabelHead:
 
     With three or more classes, per-class log-probability biases chosen on out-of-fold predictions to
     maximise macro-F1 (shrunk by `bias_shrink`) can lift small classes; they are kept only when biases
-    chosen on some folds of those predictions raise macro-F1 on the others.
+    chosen on some folds of those predictions raise macro-F1 on every held-out fold.
     """
 
     def __init__(
@@ -72,7 +72,7 @@ class SingleLabelHead:
         return self
 
     def _bias_gain(self, log_proba: np.ndarray, truth: np.ndarray) -> float:
-        """Mean held-out macro-F1 gain of biases chosen on the other folds of the out-of-fold scores."""
+        """Worst held-out macro-F1 gain of biases chosen on the other folds of the out-of-fold scores."""
         n_classes = log_proba.shape[1]
         splitter = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         gains = []
@@ -83,7 +83,7 @@ class SingleLabelHead:
                 _macro_f1(np.argmax(check + bias, axis=1), target, n_classes)
                 - _macro_f1(np.argmax(check, axis=1), target, n_classes)
             )
-        return float(np.mean(gains))
+        return float(np.min(gains))
 
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
         """Calibrated (and bias-shifted) probabilities, columns in `classes_` order."""
