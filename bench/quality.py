@@ -1,7 +1,7 @@
 """Quality on public datasets, trained exactly as a user would: `train_model` on a JSONL file.
 
 Usage: python bench/quality.py [--datasets DIR] [--only banking77,clinc150,clap,storyteller,promise]
-       [--no-embeddings] [--C 0.5]
+       [--no-embeddings] [--C 0.5] [--kind-bias-shrink 0.5]
 Prints our figures beside the published ones (see ../shared/datasets/README.md for the sources).
 """
 
@@ -186,10 +186,14 @@ def main() -> None:
     parser.add_argument("--no-embeddings", action="store_true", help="TF-IDF features only.")
     parser.add_argument("--C", type=float, default=FitConfig().C)
     parser.add_argument("--embedding-weight", type=float, default=FitConfig().embedding_weight)
+    parser.add_argument("--kind-bias-shrink", type=float, default=FitConfig().kind_bias_shrink)
     args = parser.parse_args()
     root = pd_.datasets_dir(args.datasets)
     config = FitConfig(
-        C=args.C, use_embeddings=not args.no_embeddings, embedding_weight=args.embedding_weight
+        C=args.C,
+        use_embeddings=not args.no_embeddings,
+        embedding_weight=args.embedding_weight,
+        kind_bias_shrink=args.kind_bias_shrink,
     )
     print(f"config: {config}")
     with tempfile.TemporaryDirectory() as tmp:

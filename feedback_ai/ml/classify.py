@@ -4,68 +4,36 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
 from feedback_ai.errors import DataError
+from feedback_ai.ml.linear import FastDecision, lr_proba
 
 
-def _decision(model: LinearSVC | OneVsRestClassifier, X: sp.spmatrix) -> np.ndarray:
-    scores = model.decision_function(X)
-    return scores.reshape(-1, 1) if scores.ndim == 1 else scores
+class SingleLabelHead(FastDecision):
+    """One label per item (kinds, or intents): LinearSVC scores calibrated by a multinomial LR.
 
-
-def _stacked(model: LinearSVC | OneVsRestClassifier) -> tuple[np.ndarray, np.ndarray] | None:
-    """All weights as one (features x outputs) matrix and bias, or None if a part is not linear."""
-    parts = model.estimators_ if isinstance(model, OneVsRestClassifier) else [model]
-    if not all(hasattr(p, "coef_") and hasattr(p, "intercept_") for p in parts):
-        return None  # e.g. OneVsRest's constant predictor for a label on every item
-    W = np.vstack([np.atleast_2d(p.coef_) for p in parts]).T
-    b = np.concatenate([np.ravel(p.intercept_) for p in parts])
-    return np.ascontiguousarray(W), b
-
-
-def lr_proba(lr: LogisticRegression, Z: np.ndarray) -> np.ndarray:
-    """LogisticRegression.predict_proba without its per-call input checks (same formula)."""
-    scores = Z @ lr.coef_.T + lr.intercept_
-    if lr.coef_.shape[0] == 1:
-        p = expit(scores[:, 0])
-        return np.column_stack([1.0 - p, p])
-    return softmax(scores, axis=1)
-
-
-class _FastDecision:
-    """decision_function as one sparse-dense product; sklearn's per-call input checks (and, for
-    one-vs-rest, one product per label) cost more than the arithmetic for small batches."""
-
-    def _decide(self, model: LinearSVC | OneVsRestClassifier, X: sp.spmatrix) -> np.ndarray:
-        cache = getattr(self, "_stacked_cache", None)
-        if cache is None or cache[0] is not model:
-            cache = self._stacked_cache = (model, _stacked(model))
-        if cache[1] is None:
-            return _decision(model, X)
-        W, b = cache[1]
-        return np.asarray(X @ W) + b
-
-    def __getstate__(self) -> dict:
-        state = dict(self.__dict__)
-        state.pop("_stacked_cache", None)
-        state.pop("_coef_lookup", None)
-        return state
-
-
-class SingleLabelHead(_FastDecision):
-    """One label per item (kinds, or intents): LinearSVC scores calibrated by a multinomial LR."""
+    With three or more classes, per-class log-probability biases chosen on out-of-fold predictions to
+    maximise macro-F1 (shrunk by `bias_shrink`) can lift small classes; they are kept only when biases
+    chosen on some folds of those predictions raise macro-F1 on every held-out fold.
+    """
 
     def __init__(
-        self, *, C: float = 0.5, cv: int = 3, class_weight: str | None = None, random_state: int = 0
+        self,
+        *,
+        C: float = 0.5,
+        cv: int = 3,
+        class_weight: str | None = None,
+        bias_shrink: float = 0.5,
+        random_state: int = 0,
     ) -> None:
         self.C = C
         self.cv = cv
         self.class_weight = class_weight
+        self.bias_shrink = bias_shrink
         self.random_state = random_state
 
     def fit(self, X: sp.spmatrix, y: list[str]) -> SingleLabelHead:
@@ -88,13 +56,36 @@ class SingleLabelHead(_FastDecision):
         self.calibrator_ = LogisticRegression(
             C=10.0, max_iter=2000, class_weight=self.class_weight, fit_intercept=False
         ).fit(oof, labels)
-        self.oof_proba_ = self.calibrator_.predict_proba(oof)
+        oof_proba = self.calibrator_.predict_proba(oof)
+        self.bias_ = np.zeros(len(self.classes_))
+        if len(self.classes_) > 2 and self.bias_shrink > 0 and counts.min() >= self.cv:
+            truth = np.searchsorted(self.classes_, labels)
+            log_proba = np.log(oof_proba + 1e-12)
+            if self._bias_gain(log_proba, truth) > 0:
+                self.bias_ = self.bias_shrink * macro_f1_biases(log_proba, truth)
+        self.oof_proba_ = _shifted(oof_proba, self.bias_)
         self.svc_ = svc.fit(X, labels)
         return self
 
+    def _bias_gain(self, log_proba: np.ndarray, truth: np.ndarray) -> float:
+        """Worst held-out macro-F1 gain of biases chosen on the other folds of the out-of-fold scores."""
+        n_classes = log_proba.shape[1]
+        splitter = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
+        gains = []
+        for fit_rows, check_rows in splitter.split(log_proba, truth):
+            bias = self.bias_shrink * macro_f1_biases(log_proba[fit_rows], truth[fit_rows])
+            check, target = log_proba[check_rows], truth[check_rows]
+            gains.append(
+                _macro_f1(np.argmax(check + bias, axis=1), target, n_classes)
+                - _macro_f1(np.argmax(check, axis=1), target, n_classes)
+            )
+        return float(np.min(gains))
+
     def predict_proba(self, X: sp.spmatrix) -> np.ndarray:
-        """Calibrated probabilities, columns in `classes_` order."""
-        return lr_proba(self.calibrator_, self._decide(self.svc_, X))
+        """Calibrated (and bias-shifted) probabilities, columns in `classes_` order."""
+        proba = lr_proba(self.calibrator_, self._decide(self.svc_, X))
+        bias = getattr(self, "bias_", None)  # artifacts saved before biases existed have none
+        return proba if bias is None else _shifted(proba, bias)
 
     def coef_for(self, label: str) -> np.ndarray:
         """Weights that push an item towards `label`."""
@@ -104,7 +95,7 @@ class SingleLabelHead(_FastDecision):
         return coef[int(np.searchsorted(self.classes_, label))]
 
 
-class MultiLabelHead(_FastDecision):
+class MultiLabelHead(FastDecision):
     """Zero or more labels per item: one-vs-rest LinearSVC, Platt-scaled, with per-label thresholds."""
 
     def __init__(
@@ -160,6 +151,42 @@ class MultiLabelHead(_FastDecision):
                 for j, est in zip(self.active_, self.ovr_.estimators_, strict=True)
             }
         return lookup.get(label)
+
+
+def macro_f1_biases(
+    log_proba: np.ndarray, truth: np.ndarray, *, grid: np.ndarray | None = None, rounds: int = 3
+) -> np.ndarray:
+    """Per-class additive biases on log-probabilities that maximise macro-F1, by coordinate ascent."""
+    grid = np.linspace(-2.0, 2.0, 41) if grid is None else grid
+    n_classes = log_proba.shape[1]
+    bias = np.zeros(n_classes)
+    best = _macro_f1(np.argmax(log_proba, axis=1), truth, n_classes)
+    for _ in range(rounds):
+        improved = False
+        for k in range(n_classes):
+            trial = bias.copy()
+            for value in grid:
+                trial[k] = value
+                score = _macro_f1(np.argmax(log_proba + trial, axis=1), truth, n_classes)
+                if score > best + 1e-9:
+                    best, bias, improved = score, trial.copy(), True
+        if not improved:
+            break
+    return bias
+
+
+def _macro_f1(pred: np.ndarray, truth: np.ndarray, n_classes: int) -> float:
+    tp = np.bincount(truth[pred == truth], minlength=n_classes)
+    denom = np.bincount(pred, minlength=n_classes) + np.bincount(truth, minlength=n_classes)
+    return float(np.mean(np.divide(2 * tp, denom, out=np.zeros(n_classes), where=denom > 0)))
+
+
+def _shifted(proba: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """Multiply probabilities by exp(bias) and renormalise each row."""
+    if not bias.any():
+        return proba
+    shifted = proba * np.exp(bias)
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def choose_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_support: int = 5) -> np.ndarray:

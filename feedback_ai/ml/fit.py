@@ -25,6 +25,8 @@ class FitConfig:
     use_chars: bool = True
     use_embeddings: bool = True
     embedding_weight: float = 2.0
+    # Share of the out-of-fold macro-F1 kind biases applied (0 turns them off).
+    kind_bias_shrink: float = 0.5
     random_state: int = 0
 
 
@@ -78,9 +80,9 @@ def fit_model(
     kind_rows = [i for i, ex in enumerate(examples) if ex.kind]
     kind_head = None
     if kind_rows:
-        kind_head = SingleLabelHead(C=config.C, random_state=config.random_state).fit(
-            X[kind_rows], [examples[i].kind for i in kind_rows]
-        )
+        kind_head = SingleLabelHead(
+            C=config.C, bias_shrink=config.kind_bias_shrink, random_state=config.random_state
+        ).fit(X[kind_rows], [examples[i].kind for i in kind_rows])
     theme_rows = [i for i, ex in enumerate(examples) if ex.themes is not None]
     theme_head = None
     if theme_rows:

@@ -135,7 +135,8 @@ def test_parser_on_numpy_blas_parses_like_blis() -> None:
 
 
 def test_heads_score_like_sklearn() -> None:
-    from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead, _decision
+    from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead, _shifted
+    from feedback_ai.ml.linear import _decision
 
     rng = np.random.default_rng(0)
     X = sp.random(120, 40, density=0.2, format="csr", dtype=np.float32, random_state=1)
@@ -143,7 +144,7 @@ def test_heads_score_like_sklearn() -> None:
     Y = (rng.random((120, 4)) < 0.3).astype(np.int64)
     for y in (kinds, ["a" if i % 2 else "b" for i in range(120)]):  # multiclass and binary
         head = SingleLabelHead(cv=3).fit(X, y)
-        expected = head.calibrator_.predict_proba(_decision(head.svc_, X))
+        expected = _shifted(head.calibrator_.predict_proba(_decision(head.svc_, X)), head.bias_)
         assert np.allclose(head.predict_proba(X), expected, atol=1e-12)
     themes = MultiLabelHead(cv=3).fit(X, Y, labels=["t0", "t1", "t2", "t3"])
     assert np.allclose(themes._decide(themes.ovr_, X), _decision(themes.ovr_, X), atol=1e-12)

@@ -1,0 +1,98 @@
+"""Classification heads: out-of-fold decision biases for the single-label head."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from feedback_ai.ml.classify import SingleLabelHead, macro_f1_biases
+
+
+def _macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:
+    scores = []
+    for k in np.unique(truth):
+        tp = np.sum((pred == k) & (truth == k))
+        scores.append(2 * tp / (np.sum(pred == k) + np.sum(truth == k)))
+    return float(np.mean(scores))
+
+
+def test_biases_recover_a_small_class_the_argmax_misses() -> None:
+    # Class 2 is always the runner-up by a small margin: argmax never predicts it.
+    truth = np.array([0] * 40 + [1] * 40 + [2] * 10)
+    log_proba = np.full((90, 3), np.log(0.1))
+    log_proba[:40, 0] = np.log(0.8)
+    log_proba[40:80, 1] = np.log(0.8)
+    log_proba[80:, 0] = np.log(0.5)
+    log_proba[80:, 2] = np.log(0.4)
+    bias = macro_f1_biases(log_proba, truth)
+    before = _macro_f1(np.argmax(log_proba, axis=1), truth)
+    after = _macro_f1(np.argmax(log_proba + bias, axis=1), truth)
+    assert before < 0.75
+    assert after == 1.0
+    assert bias[2] > bias[0]
+
+
+def test_biases_stay_zero_when_the_argmax_is_already_perfect() -> None:
+    truth = np.array([0, 1, 2] * 10)
+    log_proba = np.log(np.eye(3)[truth] * 0.7 + 0.1)
+    assert not macro_f1_biases(log_proba, truth).any()
+
+
+def _blobs(n_per: list[int], seed: int = 0) -> tuple[sp.csr_matrix, list[str]]:
+    rng = np.random.default_rng(seed)
+    rows, labels = [], []
+    for k, n in enumerate(n_per):
+        centre = np.zeros(6)
+        centre[k] = 1.0
+        rows.append(centre + rng.normal(0, 0.6, size=(n, 6)))
+        labels += [f"c{k}"] * n
+    return sp.csr_matrix(np.vstack(rows)), labels
+
+
+def test_gain_check_rejects_biases_that_only_fit_noise() -> None:
+    rng = np.random.default_rng(5)
+    log_proba = np.log(rng.dirichlet(np.ones(3), size=120))
+    truth = rng.integers(0, 3, 120)
+    assert macro_f1_biases(log_proba, truth).any()  # in-sample, noise always "helps"
+    assert SingleLabelHead()._bias_gain(log_proba, truth) < 0
+
+
+def test_gain_check_accepts_biases_that_generalise() -> None:
+    rng = np.random.default_rng(0)
+    truth = np.array([0] * 60 + [1] * 60 + [2] * 15)
+    proba = np.full((135, 3), 0.1)
+    proba[np.arange(135), truth] = 0.8
+    proba[120:, 0], proba[120:, 2] = 0.5, 0.4  # the small class always loses to class 0
+    log_proba = np.log(proba) + rng.normal(0, 0.01, proba.shape)
+    assert SingleLabelHead()._bias_gain(log_proba, truth) > 0.1
+
+
+@pytest.mark.parametrize(("gain", "kept"), [(-1.0, False), (1.0, True)])
+def test_head_keeps_biases_only_when_the_gain_check_passes(monkeypatch, gain, kept) -> None:
+    monkeypatch.setattr(SingleLabelHead, "_bias_gain", lambda self, lp, t: gain)
+    X, y = _blobs([60, 60, 12])
+    head = SingleLabelHead(random_state=0).fit(X, y)
+    assert head.bias_.any() == kept
+
+
+def test_head_shifts_probabilities_by_its_biases_and_keeps_rows_normalised() -> None:
+    X, y = _blobs([60, 60, 12])
+    head = SingleLabelHead(random_state=0).fit(X, y)
+    plain = SingleLabelHead(bias_shrink=0.0, random_state=0).fit(X, y)
+    assert head.bias_.shape == (3,)
+    assert head.bias_.any()
+    assert not plain.bias_.any()
+    proba = head.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-9)
+    expected = plain.predict_proba(X) * np.exp(head.bias_)
+    np.testing.assert_allclose(proba, expected / expected.sum(axis=1, keepdims=True), rtol=1e-9)
+    np.testing.assert_allclose(head.oof_proba_.sum(axis=1), 1.0, rtol=1e-9)
+
+
+def test_binary_heads_keep_plain_probabilities() -> None:
+    X, y = _blobs([50, 20])
+    head = SingleLabelHead(random_state=0).fit(X, y)
+    assert not head.bias_.any()
+    plain = SingleLabelHead(bias_shrink=0.0, random_state=0).fit(X, y)
+    np.testing.assert_allclose(head.predict_proba(X), plain.predict_proba(X))
