@@ -52,7 +52,7 @@ def top_terms(
             np.round(push[keep].astype(np.float64), 4).tolist(),
             strict=True,
         ):
-            grouped[rows[i]].append(TermWeight(term=terms[column], weight=weight))
+            grouped[rows[i]].append(TermWeight(terms[column], weight))
         out.update(((r, label), words) for r, words in grouped.items())
     return out
 

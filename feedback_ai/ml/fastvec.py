@@ -131,7 +131,9 @@ class _HashTable:
     """Open addressing over uint64 keys, probed for a whole batch of keys at once."""
 
     def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
-        bits = max(4, int(np.ceil(np.log2(max(1, len(keys)) * 2))))  # load factor <= 0.5
+        # Load factor <= 0.25: most n-grams of new text are not in the vocabulary, and a miss
+        # probes until it meets an empty slot.
+        bits = max(4, int(np.ceil(np.log2(max(1, len(keys)) * 4))))
         self.shift = np.uint64(64 - bits)
         self.mask = (1 << bits) - 1
         self.keys = np.zeros(1 << bits, dtype=np.uint64)

@@ -163,15 +163,16 @@ def _verb_phrase(verb: Token) -> list[Token]:
     return sorted([verb, *keep], key=lambda t: t.i)
 
 
+# Nouns that wrap the asked-for action, singular and plural (nouns are not lemmatised).
+_WRAPPERS = {
+    "ability", "abilities", "option", "options", "way", "ways",
+    "possibility", "possibilities", "feature", "features",
+}  # fmt: skip
+
+
 def _wrapped_action(obj: Token | None) -> Token | None:
     """ "the ability/option/way to set X" -> the verb "set"."""
-    if obj is None or obj.lemma_.lower() not in {
-        "ability",
-        "option",
-        "way",
-        "possibility",
-        "feature",
-    }:
+    if obj is None or obj.lower_ not in _WRAPPERS:
         return None
     return next((c for c in obj.children if c.dep_ in {"acl", "relcl"} and c.pos_ == "VERB"), None)
 

@@ -71,10 +71,32 @@ def _spans(mapped: MappedText) -> tuple[list[int], list[int]]:
     return list(mapped.starts), list(mapped.ends)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _stable_non_ascii(text: str) -> bool:
+    """Whether every non-ASCII character survives normalize() unchanged (e.g. é, —, ’, emoji).
+
+    Most non-ASCII feedback has a few such characters; checking only those spares the
+    character-by-character rebuild.
+    """
+    return all(
+        not ch.isspace()
+        and unicodedata.category(ch)[0] != "C"
+        and unicodedata.normalize("NFKC", ch) == ch
+        for ch in set(_NON_ASCII.findall(text))
+    )
+
+
 def normalize(text: str) -> MappedText:
     """NFKC-normalise, drop control characters and collapse whitespace, keeping the offset map."""
-    if text.isascii() and not _CONTROL_OR_WS.search(text):
+    if not _CONTROL_OR_WS.search(text) and (text.isascii() or _stable_non_ascii(text)):
         return MappedText(text=text, original=text)
+    return _rebuild(text)
+
+
+def _rebuild(text: str) -> MappedText:
+    """normalize(), character by character."""
     out: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

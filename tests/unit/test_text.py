@@ -1,8 +1,10 @@
 """Normalisation, PII masking and the offset map back to the original text."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feedback_ai.ml.text import mask_pii, normalize, prepare
+from feedback_ai.ml.text import _rebuild, mask_pii, normalize, prepare
 
 
 class TestMaskPii:
@@ -67,3 +69,23 @@ class TestOffsets:
 
     def test_control_characters_dropped(self) -> None:
         assert normalize("a\x00b\x07c").text == "abc"
+
+
+class TestNormalizeFastPath:
+    """Text that normalisation would not change is returned as it is, without a rebuild."""
+
+    @given(
+        st.text(
+            alphabet=st.sampled_from(
+                [*"abc XYZ.,!-", *"é—’😀ßﬁⅫｗ\n\t", "\u00a0", "\u200b", "\u0301", "\x85", "\u2003"]
+            ),
+            max_size=12,
+        )
+    )
+    @settings(max_examples=400, deadline=None)
+    def test_same_as_rebuilding(self, text: str) -> None:
+        fast = normalize(text)
+        slow = _rebuild(text)
+        assert fast.text == slow.text
+        for start in range(len(fast.text)):
+            assert fast.to_original(start, start + 1) == slow.to_original(start, start + 1)
