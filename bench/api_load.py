@@ -1,19 +1,22 @@
 """Drive the running service on loopback: single POSTs at a target rate, then 1,000-item batches.
 
-Starts `uvicorn feedback_ai.main:create_app` on 127.0.0.1 (SQLite in a temp dir by default, or
---database-url postgresql://...), waits until /readyz, and prints p50/p95/p99 latency and
-throughput. Every loop is bounded in count and time; only loopback addresses are used.
+Starts `uvicorn feedback_ai.main:create_app` on 127.0.0.1 (SQLite in a temp dir by default, or a
+fresh database on the PostgreSQL server of --database-url, dropped afterwards), waits until
+/readyz, and prints p50/p95/p99 latency and throughput. Every loop is bounded in count and time;
+only loopback addresses are used.
 
     .venv/bin/python bench/api_load.py                    # SQLite
-    .venv/bin/python bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/bench
+    .venv/bin/python bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -137,9 +140,44 @@ def start_server(
         cmd,
         env=env,
         cwd=workdir,
+        start_new_session=True,  # its own process group: stopping it stops its workers too
         stdout=subprocess.DEVNULL,
         stderr=open(workdir / "server.log", "w"),
     )
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop the server and every process it started (inference and linking workers)."""
+    proc.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # workers still busy with a backlog must not linger
+
+
+def scratch_database(server_url: str) -> tuple[str, str, str]:
+    """A fresh database on the PostgreSQL server of `server_url`, so each run starts empty."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"fai_bench_{uuid.uuid4().hex[:8]}"
+    admin_url = make_url(server_url).set(database="postgres")
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return url, admin_url.render_as_string(hide_password=False), name
+
+
+def drop_database(_url: str, admin_url: str, name: str) -> None:
+    """Drop a database made by scratch_database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
@@ -266,12 +304,21 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=30.0, help="cap on the single phase")
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--keep-database",
+        action="store_true",
+        help="use --database-url as it is (default: a fresh database on that server, dropped after)",
+    )
     args = parser.parse_args()
     if latest_version(args.models_dir) is None:
         raise SystemExit(f"no model in {args.models_dir}; run `feedback-ai train` first")
     args.models_dir = args.models_dir.resolve()
     with tempfile.TemporaryDirectory(prefix="fai-bench-") as tmp:
         workdir = Path(tmp)
+        scratch = None
+        if args.database_url and not args.keep_database:
+            scratch = scratch_database(args.database_url)
+            args.database_url = scratch[0]
         args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
         port, admin = free_port(), generate_token()
         base = f"http://127.0.0.1:{port}"
@@ -287,11 +334,9 @@ def main() -> None:
                 print((workdir / "server.log").read_text()[-3000:], file=sys.stderr)
                 raise
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
+            if scratch is not None:
+                drop_database(*scratch)
 
 
 if __name__ == "__main__":

@@ -171,6 +171,17 @@ def serialized_writes(session: Session, *, timeout_s: float = 5.0) -> Iterator[N
         lock.release()
 
 
+def autocommit_reads(session: Session) -> None:
+    """Run the session's next statements without BEGIN/COMMIT, until its next commit.
+
+    For short reads on a database server (the API key, the replay check) this turns three round
+    trips into one. A no-op on SQLite (in-process, no round trips) or inside a transaction.
+    """
+    if session.in_transaction() or session.get_bind().dialect.name == "sqlite":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Whether a database error means 'unreachable or busy, try again later'."""
     if isinstance(exc, OperationalError | PoolTimeoutError):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from feedback_ai.api_errors import ApiError
 from feedback_ai.auth import service as auth_service
 from feedback_ai.auth.models import ApiKey
+from feedback_ai.db import autocommit_reads
 from feedback_ai.inference import BatchingPredictor
 from feedback_ai.ml import FeedbackModel
 from feedback_ai.ops.metrics import Metrics
@@ -23,18 +25,29 @@ api_key_header = APIKeyHeader(
 bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
 
 
-def get_settings(request: Request) -> Settings:
+# The trivial dependencies are `async def`: FastAPI runs a plain `def` dependency in its thread
+# pool, and those hops (eight per ingest request) cost more CPU than the request's own work.
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     return request.app.state.settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A session for this request; rolled back and closed afterwards."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A session for this request; rolled back and closed afterwards.
+
+    Creating a session touches no database. Closing one only does when a transaction is still
+    open (the handler failed midway): then the rollback runs in a worker thread.
+    """
     session = request.app.state.sessionmaker()
     try:
         yield session
     finally:
-        session.close()
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 def _model_missing(request: Request) -> ApiError:
@@ -46,7 +59,7 @@ def _model_missing(request: Request) -> ApiError:
     )
 
 
-def get_model(request: Request) -> FeedbackModel:
+async def get_model(request: Request) -> FeedbackModel:
     """The model loaded at startup, or 503."""
     model = request.app.state.model
     if model is None:
@@ -54,7 +67,7 @@ def get_model(request: Request) -> FeedbackModel:
     return model
 
 
-def get_predictor(request: Request) -> BatchingPredictor:
+async def get_predictor(request: Request) -> BatchingPredictor:
     """The batching predictor around the loaded model, or 503."""
     predictor = request.app.state.predictor
     if predictor is None:
@@ -62,12 +75,12 @@ def get_predictor(request: Request) -> BatchingPredictor:
     return predictor
 
 
-def get_theme_names(request: Request) -> dict[str, str]:
+async def get_theme_names(request: Request) -> dict[str, str]:
     """Theme id -> display name, from the loaded model's taxonomy."""
     return request.app.state.theme_names
 
 
-def get_metrics(request: Request) -> Metrics:
+async def get_metrics(request: Request) -> Metrics:
     """The app's Prometheus metrics."""
     return request.app.state.metrics
 
@@ -97,6 +110,7 @@ def get_api_key(
             "<key>. An admin creates keys with `feedback-ai keys create`.",
             headers=challenge,
         )
+    autocommit_reads(session)
     key = auth_service.authenticate(session=session, token=token.strip())
     session.commit()  # give the connection back to the pool until the handler needs it
     if key is None:
@@ -113,10 +127,10 @@ def get_api_key(
 ApiKeyDep = Annotated[ApiKey, Depends(get_api_key)]
 
 
-def require_roles(*roles: str) -> Callable[[ApiKey], ApiKey]:
+def require_roles(*roles: str) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency that lets through only keys with one of `roles`."""
 
-    def check(key: ApiKeyDep) -> ApiKey:
+    async def check(key: ApiKeyDep) -> ApiKey:
         if key.role not in roles:
             raise ApiError(
                 403,

@@ -2,49 +2,99 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import multiprocessing
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from feedback_ai.ml import FeedbackInput, FeedbackModel, Prediction, load_model, predict
 
 log = logging.getLogger(__name__)
-_worker_model: FeedbackModel | None = None
-
-
-def _init_worker(model_path: str) -> None:
-    global _worker_model
-    _worker_model = load_model(model_path)
-    gc.freeze()
-
-
-def _worker_version() -> str:
-    assert _worker_model is not None
-    return _worker_model.version
-
-
-def _worker_predict(items: list[FeedbackInput]) -> list[Prediction]:
-    assert _worker_model is not None
-    return predict(_worker_model, items)
-
 
 # Below this many items per worker, splitting costs more in transfer than it saves.
 MIN_ITEMS_PER_WORKER = 100
+READY_TIMEOUT_S = 300
 Classifier = Callable[[Sequence[FeedbackInput]], list[Prediction]]
 _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]"]
+
+
+def _serve(model_path: str, conn: Connection) -> None:
+    """A worker process: load the model once, then answer each batch on the pipe until None."""
+    try:
+        model = load_model(model_path)
+    except Exception as e:  # reported to the parent, which refuses to start
+        conn.send(("error", f"could not load the model at {model_path}: {e}"))
+        return
+    gc.freeze()  # the model leaves the garbage collector's scans
+    conn.send(("ready", model.version))
+    while True:
+        try:
+            items = conn.recv()
+        except EOFError:  # the parent went away
+            return
+        if items is None:
+            return
+        try:
+            conn.send(("ok", predict(model, items)))
+        except Exception as e:  # one bad batch must not take the worker down
+            conn.send(("error", f"{type(e).__name__}: {e}"))
+
+
+class _Worker:
+    """One inference process and the pipe to it.
+
+    A plain pipe rather than a ProcessPoolExecutor: the executor's feeder and result threads
+    woke three more threads of the server per request, for one batch at a time anyway.
+    """
+
+    def __init__(self, model_path: Path) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve, args=(str(model_path), child), name="feedback-ai-inference", daemon=True
+        )
+        self.process.start()
+        child.close()
+
+    def wait_ready(self) -> str:
+        """The model version the worker loaded; raises if it could not load one."""
+        if not self.conn.poll(READY_TIMEOUT_S):
+            raise RuntimeError(f"inference worker not ready after {READY_TIMEOUT_S} s")
+        kind, payload = self.conn.recv()
+        if kind != "ready":
+            raise RuntimeError(payload)
+        return payload
+
+    def send(self, items: list[FeedbackInput]) -> None:
+        """Hand a batch to the worker."""
+        self.conn.send(items)
+
+    def receive(self) -> tuple[str, list[Prediction] | str]:
+        """("ok", predictions) or ("error", message); EOFError if the worker died."""
+        return self.conn.recv()
+
+    def close(self) -> None:
+        """Ask the worker to stop; end it if it does not."""
+        with contextlib.suppress(OSError):  # already gone
+            self.conn.send(None)
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        self.conn.close()
 
 
 class BatchingPredictor:
     """Runs predict() off the event loop; requests that arrive together share one batch.
 
-    With `model_path`, batches are scored in a worker process holding its own copy of the
-    model, so inference uses a second core instead of competing for the GIL with requests.
+    With `model_path`, batches are scored in worker processes holding their own copy of the
+    model, so inference uses another core instead of competing for the GIL with requests.
     """
 
     def __init__(
@@ -61,60 +111,63 @@ class BatchingPredictor:
         self.workers = workers
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: list[_Worker] = []
 
-    def _start_pool(self) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=context,
-            initializer=_init_worker,
-            initargs=(str(self.model_path),),
-        )
-        version = self._pool.submit(_worker_version).result(timeout=300)
-        if version != self.model.version:
-            raise RuntimeError(f"worker loaded model {version}, expected {self.model.version}")
+    def _start_workers(self) -> None:
+        assert self.model_path is not None
+        self._pool = [_Worker(self.model_path) for _ in range(self.workers)]
+        for worker in self._pool:
+            version = worker.wait_ready()
+            if version != self.model.version:
+                raise RuntimeError(f"worker loaded model {version}, expected {self.model.version}")
+
+    def _stop_workers(self) -> None:
+        for worker in self._pool:
+            worker.close()
+        self._pool = []
 
     def _predict(self, items: list[FeedbackInput]) -> list[Prediction]:
-        if self._pool is None:
+        if not self._pool:
             return predict(self.model, items)
         try:
             return self._fan_out(items)
-        except BrokenProcessPool:
-            log.error("inference worker died; starting new ones")
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._start_pool()
+        except (EOFError, OSError):
+            log.error("an inference worker died; starting new ones")
+            self._stop_workers()
+            self._start_workers()
             return self._fan_out(items)
 
     def _fan_out(self, items: list[FeedbackInput]) -> list[Prediction]:
         """Split a large batch across the worker processes; small ones stay whole."""
-        assert self._pool is not None
-        parts = min(self.workers, max(1, len(items) // MIN_ITEMS_PER_WORKER))
+        parts = min(len(self._pool), max(1, len(items) // MIN_ITEMS_PER_WORKER))
         size = -(-len(items) // parts)
-        futures = [
-            self._pool.submit(_worker_predict, items[i : i + size])
-            for i in range(0, len(items), size)
-        ]
-        return [pred for future in futures for pred in future.result()]
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        for worker, chunk in zip(self._pool, chunks, strict=False):
+            worker.send(chunk)
+        # Every worker that was sent a chunk must be read, even after an error, or its answer
+        # would be taken for the next batch's.
+        answers = [worker.receive() for worker, _ in zip(self._pool, chunks, strict=False)]
+        failed = [payload for kind, payload in answers if kind != "ok"]
+        if failed:
+            raise RuntimeError(f"inference failed: {failed[0]}")
+        return [pred for _, payload in answers for pred in payload]  # type: ignore[union-attr]
 
     def start(self) -> BatchingPredictor:
-        """Start the inference thread (and the worker process, if any)."""
-        if self.model_path is not None and self._pool is None:
-            self._start_pool()
+        """Start the inference thread (and the worker processes, if any)."""
+        if self.model_path is not None and not self._pool:
+            self._start_workers()
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
             self._thread.start()
         return self
 
     def close(self) -> None:
-        """Finish queued work, then stop the inference thread."""
+        """Finish queued work, then stop the inference thread and the workers."""
         if self._thread is not None:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        self._stop_workers()
 
     def submit(self, items: Sequence[FeedbackInput]) -> Future[list[Prediction]]:
         """Queue items for scoring; the future holds one Prediction per item."""

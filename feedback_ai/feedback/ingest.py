@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from feedback_ai.api_errors import FieldError, validation_errors
-from feedback_ai.db import serialized_writes, utcnow
+from feedback_ai.db import autocommit_reads, serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
 from feedback_ai.feedback.schemas import BatchItemError, FeedbackCreate
 from feedback_ai.ids import new_id
@@ -216,6 +216,7 @@ class IngestPlan:
 def plan_ingest(*, session: Session, items: list[FeedbackCreate]) -> IngestPlan:
     """Look up (source, external_id) pairs; ends the read so no connection waits on the model."""
     digests = [content_hash(item) for item in items]
+    autocommit_reads(session)
     existing = _existing(session, items)
     session.commit()
     plan = IngestPlan(
