@@ -30,6 +30,17 @@ pytest_plugins = ["tests.model_fixtures"]
 TEST_DB_ENV = "FEEDBACK_AI_TEST_DATABASE_URL"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` belong to the PostgreSQL pass of the suite: absent from the SQLite
+    pass (deselected, not skipped), run and required in the other."""
+    if os.environ.get(TEST_DB_ENV):
+        return
+    dropped = [item for item in items if item.get_closest_marker("postgres")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+
+
 def require_services() -> bool:
     """FEEDBACK_AI_REQUIRE_SERVICES=1 turns a missing service from a skip into a failure (CI)."""
     return os.environ.get("FEEDBACK_AI_REQUIRE_SERVICES") == "1"

@@ -9,11 +9,11 @@ from sqlalchemy import create_engine, text
 
 from feedback_ai import db
 
+pytestmark = pytest.mark.postgres
+
 
 @pytest.fixture
 def pg_engine(database_url: str):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (set FEEDBACK_AI_TEST_DATABASE_URL)")
     engine = db.make_engine(database_url)
     yield engine
     engine.dispose()
