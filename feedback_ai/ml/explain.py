@@ -57,19 +57,31 @@ def top_terms(
     return out
 
 
-def evidence_sentence(
-    mapped: MappedText, sentences: list[tuple[int, int]], terms: list[TermWeight]
-) -> Evidence | None:
-    """The sentence that carries most of the explaining terms' weight."""
-    if not sentences:
-        return None
-    best, best_score = sentences[0], -1.0
-    for start, end in sentences:
-        lowered = mapped.text[start:end].lower()
-        score = sum(t.weight for t in terms if t.term in lowered)
-        if score > best_score:
-            best, best_score = (start, end), score
-    return make_evidence(mapped, *best)
+class EvidencePicker:
+    """Picks, for one item, the sentence that carries most of a label's explaining terms."""
+
+    def __init__(self, mapped: MappedText, sentences: list[tuple[int, int]]) -> None:
+        self.mapped = mapped
+        self.sentences = sentences
+        self._lowered: list[str] | None = None
+        self._made: dict[int, Evidence] = {}
+
+    def pick(self, terms: list[TermWeight]) -> Evidence | None:
+        """The evidence sentence for these terms (the first sentence on a tie or no terms)."""
+        if not self.sentences:
+            return None
+        best = 0
+        if len(self.sentences) > 1:  # one sentence needs no scoring: most feedback is one
+            if self._lowered is None:
+                self._lowered = [self.mapped.text[s:e].lower() for s, e in self.sentences]
+            best_score = -1.0
+            for k, lowered in enumerate(self._lowered):
+                score = sum(t.weight for t in terms if t.term in lowered)
+                if score > best_score:
+                    best, best_score = k, score
+        if best not in self._made:
+            self._made[best] = make_evidence(self.mapped, *self.sentences[best])
+        return self._made[best]
 
 
 def make_evidence(mapped: MappedText, start: int, end: int) -> Evidence:

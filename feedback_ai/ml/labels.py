@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
-from feedback_ai.ml.explain import evidence_sentence, top_terms
+from feedback_ai.ml.explain import EvidencePicker, top_terms
 from feedback_ai.ml.text import MappedText
 from feedback_ai.ml.types import Explanation, ScoredLabel, TermWeight
 
@@ -68,15 +68,14 @@ def item_labels(
 ) -> dict:
     """The kind and theme fields of one item's Prediction, with their explanations."""
     explanations: list[Explanation] = []
+    evidence = EvidencePicker(mapped, sentences)
     fields: dict = {"kind": None, "kind_score": None, "kind_scores": {}}
     if labels.kinds is not None and labels.kind_scores is not None:
         kind = labels.kinds[row]
         scores = dict(zip(labels.kind_classes, labels.kind_scores[row], strict=True))
         fields = {"kind": kind, "kind_score": scores[kind], "kind_scores": scores}
         words = labels.kind_words[(row, kind)]
-        explanations.append(
-            Explanation("kind", kind, words, evidence_sentence(mapped, sentences, words))
-        )
+        explanations.append(Explanation("kind", kind, words, evidence.pick(words)))
     themes: list[ScoredLabel] = []
     fields["theme_scores"] = {}
     if labels.themes is not None and labels.theme_scores is not None:
@@ -86,9 +85,7 @@ def item_labels(
             label = labels.theme_names[j]
             themes.append(ScoredLabel(label, rounded[j]))
             words = labels.theme_words[(row, label)]
-            explanations.append(
-                Explanation("theme", label, words, evidence_sentence(mapped, sentences, words))
-            )
+            explanations.append(Explanation("theme", label, words, evidence.pick(words)))
     fields["themes"] = themes
     fields["explanations"] = explanations
     return fields

@@ -7,6 +7,8 @@ import importlib.util
 import re
 from functools import lru_cache
 
+import numpy
+from spacy.attrs import LEMMA, LOWER, POS, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
 from thinc.api import NumpyOps
@@ -77,19 +79,24 @@ def load_parser() -> Language:
 
     @Language.component(_FAST_POS)
     def fast_pos(doc: Doc) -> Doc:
-        for token in doc:
-            tag, lower = token.tag, token.lower
+        # Whole-doc arrays in and out: Token objects per word cost more than the lookups.
+        values = doc.to_array([TAG, LOWER]).tolist()
+        out = []
+        for i, (tag, lower) in enumerate(values):
             pos = pos_of_word.get((tag, lower)) or pos_of_tag.get(tag, x_pos)
-            token.pos = pos
             if pos not in wanted:
-                token.lemma = lower
+                out.append((pos, lower))
                 continue
             key = (lower, tag)
             if key not in lemmas:
+                token = doc[i]
+                token.pos = pos
                 if morph_of.get(tag):
                     token.set_morph(morph_of[tag])
                 lemmas[key] = strings.add(lemmatizer.rule_lemmatize(token)[0].lower())
-            token.lemma = lemmas[key]
+            out.append((pos, lemmas[key]))
+        if out:
+            doc.from_array([POS, LEMMA], numpy.asarray(out, dtype=numpy.uint64))
         return doc
 
     nlp.add_pipe(_FAST_POS, after="parser")
