@@ -27,6 +27,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from light_http import LightClient
 
 from feedback_ai.auth.service import generate_token
 from feedback_ai.ml import latest_version
@@ -195,7 +196,7 @@ def wait_ready(base: str, proc: subprocess.Popen, timeout: float = 120) -> None:
     raise SystemExit("server not ready in time")
 
 
-async def run_singles(client: httpx.AsyncClient, texts: list, run: str, args) -> dict:
+async def run_singles(client: LightClient, texts: list, run: str, args) -> dict:
     """Open-loop: request i is due at start + i/rate; latency counts from when it was due."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -204,9 +205,9 @@ async def run_singles(client: httpx.AsyncClient, texts: list, run: str, args) ->
     async def one(i: int, due: float) -> None:
         text, source = texts[i % len(texts)]
         body = {"text": text, "source": source, "external_id": f"{run}-s-{i}"}
-        r = await client.post("/v1/feedback", json=body)
+        status = await client.post_json("/v1/feedback", body)
         latencies.append(time.perf_counter() - due)
-        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+        statuses[status] = statuses.get(status, 0) + 1
 
     tasks = []
     for i in range(args.count):
@@ -262,8 +263,11 @@ async def drive(base: str, admin: str, args: argparse.Namespace) -> None:
                 "/v1/feedback",
                 json={"text": texts[i][0], "source": "other", "external_id": f"{run}-warm-{i}"},
             )
+        host, port = base.removeprefix("http://").split(":")
+        light = LightClient(host, int(port), headers={"X-API-Key": key})
         server_cpu, client_cpu = cpu_seconds(args.server_pid), time.process_time()
-        singles = await run_singles(client, texts, run, args)
+        singles = await run_singles(light, texts, run, args)
+        light.close()
         server_cpu = cpu_seconds(args.server_pid) - server_cpu
         client_cpu = time.process_time() - client_cpu
         n = len(singles["latencies"])
