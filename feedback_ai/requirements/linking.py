@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 import time
@@ -16,11 +18,17 @@ from feedback_ai.requirements.service import link_batch, link_each
 
 log = logging.getLogger(__name__)
 _worker_sessionmaker: Callable[[], Session] | None = None
+LINKER_NICENESS = 10
 
 
 def _init_worker(database_url: str) -> None:
     global _worker_sessionmaker
     from feedback_ai.db import make_engine, make_sessionmaker
+
+    # Linking is derived work that can wait: when it and requests want the same core, requests
+    # go first (its bursts of CPU every batch were the tail of single-POST latency).
+    with contextlib.suppress(OSError):
+        os.nice(LINKER_NICENESS)
 
     _worker_sessionmaker = make_sessionmaker(make_engine(database_url))
 
