@@ -18,8 +18,10 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
+from feedback_ai.ml.hashing import GOLDEN, HashTable, count_matrix
+
 _BASE = np.uint64(0x100000001B3)  # odd, so the polynomial hash is a bijection per position
-_LENGTH_TAG = np.uint64(0x9E3779B97F4A7C15)
+_LENGTH_TAG = GOLDEN
 
 
 class FastTfidf:
@@ -48,7 +50,7 @@ class FastTfidf:
         if len(np.unique(keys)) != len(keys):  # never seen; fall back rather than guess
             self.supported = False
             return
-        self.table = _HashTable(keys.view(np.uint64), columns)
+        self.table = HashTable(keys.view(np.uint64), columns)
         idf = getattr(vectorizer, "idf_", None)
         self.idf = None if idf is None else np.asarray(idf, dtype=np.float32)
 
@@ -64,7 +66,7 @@ class FastTfidf:
             rows, keys = _char_keys(texts, self.min_n, self.max_n)
         cols = self.table.lookup(keys.view(np.uint64))
         hit = cols >= 0
-        counts = _count_matrix(rows[hit], cols[hit], shape=(len(texts), self.n_features))
+        counts = count_matrix(rows[hit], cols[hit], shape=(len(texts), self.n_features))
         return self._weight(counts)
 
     def _weight(self, X: sp.csr_matrix) -> sp.csr_matrix:
@@ -125,67 +127,6 @@ class FastTfidf:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(rows), np.concatenate(keys)
-
-
-class _HashTable:
-    """Open addressing over uint64 keys, probed for a whole batch of keys at once."""
-
-    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
-        # Load factor <= 0.25: most n-grams of new text are not in the vocabulary, and a miss
-        # probes until it meets an empty slot.
-        bits = max(4, int(np.ceil(np.log2(max(1, len(keys)) * 4))))
-        self.shift = np.uint64(64 - bits)
-        self.mask = (1 << bits) - 1
-        self.keys = np.zeros(1 << bits, dtype=np.uint64)
-        self.values = np.full(1 << bits, -1, dtype=np.int64)
-        home = self._home(keys)
-        pending = np.arange(len(keys))
-        self.max_probe = 0
-        while len(pending):
-            slots = (home[pending] + self.max_probe) & self.mask
-            free = self.values[slots] < 0
-            # Of several keys that want the same free slot, the first takes it.
-            _, first = np.unique(slots, return_index=True)
-            take = np.zeros(len(pending), dtype=bool)
-            take[first] = True
-            take &= free
-            self.keys[slots[take]] = keys[pending[take]]
-            self.values[slots[take]] = values[pending[take]]
-            pending = pending[~take]
-            self.max_probe += 1
-
-    def _home(self, keys: np.ndarray) -> np.ndarray:
-        # Fibonacci hashing: the top bits of key * golden ratio spread even structured keys.
-        return ((keys * _LENGTH_TAG) >> self.shift).astype(np.int64)
-
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """The value of each key, or -1 where the key is absent."""
-        out = np.full(len(keys), -1, dtype=np.int64)
-        home = self._home(keys)
-        pending = np.arange(len(keys))
-        for probe in range(self.max_probe):
-            slots = (home[pending] + probe) & self.mask
-            values = self.values[slots]
-            found = (values >= 0) & (self.keys[slots] == keys[pending])
-            out[pending[found]] = values[found]
-            pending = pending[(values >= 0) & ~found]
-            if not len(pending):
-                break
-        return out
-
-
-def _count_matrix(rows: np.ndarray, cols: np.ndarray, *, shape: tuple[int, int]) -> sp.csr_matrix:
-    """CSR of how often each (row, col) pair occurs, with sorted indices."""
-    code = rows * shape[1] + cols
-    code.sort()
-    starts = np.flatnonzero(np.concatenate(([True], code[1:] != code[:-1]))) if len(code) else code
-    counts = np.diff(np.append(starts, len(code))).astype(np.float32)
-    unique = code[starts]
-    row_of = unique // shape[1]
-    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_of, minlength=shape[0]), out=indptr[1:])
-    indices = (unique - row_of * shape[1]).astype(np.int32)
-    return sp.csr_matrix((counts, indices, indptr.astype(np.int32)), shape=shape)
 
 
 def _word_base(n: int, size: int) -> int:

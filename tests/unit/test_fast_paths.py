@@ -149,3 +149,19 @@ def test_heads_score_like_sklearn() -> None:
     themes = MultiLabelHead(cv=3).fit(X, Y, labels=["t0", "t1", "t2", "t3"])
     assert np.allclose(themes._decide(themes.ovr_, X), _decision(themes.ovr_, X), atol=1e-12)
     assert "_stacked_cache" not in themes.__getstate__()
+
+
+def test_hash_table_finds_every_key_and_only_those() -> None:
+    from feedback_ai.ml.hashing import HashTable, count_matrix
+
+    rng = np.random.default_rng(0)
+    keys = np.unique(rng.integers(0, 2**63, 5000, dtype=np.int64)).astype(np.uint64)
+    # Keys that differ only in high bits crowd the same home slots and force probing.
+    keys = np.concatenate([keys, np.arange(64, dtype=np.uint64) << np.uint64(58)])
+    values = np.arange(len(keys), dtype=np.int64)
+    table = HashTable(keys, values)
+    assert np.array_equal(table.lookup(keys), values)
+    absent = np.setdiff1d(rng.integers(0, 2**63, 5000, dtype=np.int64).astype(np.uint64), keys)
+    assert (table.lookup(absent) == -1).all()
+    counts = count_matrix(np.array([1, 0, 1, 1]), np.array([2, 0, 2, 0]), shape=(3, 4))
+    assert counts.toarray().tolist() == [[1, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]]
