@@ -119,8 +119,8 @@ def _existing(session: Session, items: list[FeedbackCreate]) -> dict[tuple[str, 
 
 def _new_rows(
     item: FeedbackCreate, pred: ModelPrediction, digest: str, actor_key_id: str | None
-) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Column values of the feedback, its prediction, its themes and its candidates."""
+) -> tuple[list[dict[str, Any]], ...]:
+    """Column values of the rows to insert: [feedback], [prediction], themes, candidates."""
     fid, pid, masked, now = new_id(), new_id(), pred.masked_text, utcnow()
     feedback = {
         "id": fid,
@@ -177,22 +177,22 @@ def _new_rows(
         }
         for r, c in enumerate(pred.candidates)
     ]
-    return feedback, prediction, themes, candidates
+    return [feedback], [prediction], themes, candidates
 
 
 def _stored_view(
-    feedback: dict[str, Any],
-    prediction: dict[str, Any],
+    feedback: list[dict[str, Any]],
+    prediction: list[dict[str, Any]],
     themes: list[dict[str, Any]],
     candidates: list[dict[str, Any]],
 ) -> SimpleNamespace:
     """What was just inserted, read like a loaded Feedback row (the response needs no query)."""
     current = SimpleNamespace(
-        **prediction,
+        **prediction[0],
         themes=[SimpleNamespace(**t) for t in themes],
         candidates=[SimpleNamespace(**c) for c in candidates],
     )
-    return SimpleNamespace(**feedback, current_prediction=current)
+    return SimpleNamespace(**feedback[0], current_prediction=current)
 
 
 @dataclass(slots=True)
@@ -254,7 +254,7 @@ def store_ingest(
         tables = (Feedback, Prediction, PredictionTheme, CandidateRequirement)
         with serialized_writes(session):
             for k, table in enumerate(tables):
-                values = [v for r in rows.values() for v in (r[k] if k > 1 else [r[k]])]
+                values = [v for r in rows.values() for v in r[k]]
                 if values:
                     session.execute(insert(table), values)
             session.commit()

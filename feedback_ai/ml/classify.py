@@ -98,6 +98,8 @@ class SingleLabelHead(FastDecision):
 class MultiLabelHead(FastDecision):
     """Zero or more labels per item: one-vs-rest LinearSVC, Platt-scaled, with per-label thresholds."""
 
+    _transient = (*FastDecision._transient, "_coef_lookup")
+
     def __init__(
         self, *, C: float = 0.5, cv: int = 3, min_support: int = 5, random_state: int = 0
     ) -> None:

@@ -3,7 +3,7 @@
 scikit-learn builds every n-gram as a Python string and looks it up in a dict, which made
 featurisation the largest cost of predict after the parser. Here n-grams never become strings:
 words become integer ids and character windows become 64-bit polynomial hashes, computed for the
-whole batch at once with numpy, and matched against the vocabulary with a sorted-array search.
+whole batch at once with numpy, and matched against the vocabulary in a vectorised hash table.
 Word n-gram keys are exact. A character n-gram outside the vocabulary could share a hash with
 one inside it; with ~10^5 vocabulary entries the chance per n-gram is ~10^-14.
 """

@@ -38,6 +38,9 @@ class FastDecision:
     """decision_function as one sparse-dense product; sklearn's per-call input checks (and, for
     one-vs-rest, one product per label) cost more than the arithmetic for small batches."""
 
+    # Caches rebuilt on first use, never pickled into an artifact; subclasses add their own.
+    _transient: tuple[str, ...] = ("_stacked_cache",)
+
     def _decide(self, model: LinearSVC | OneVsRestClassifier, X: sp.spmatrix) -> np.ndarray:
         cache = getattr(self, "_stacked_cache", None)
         if cache is None or cache[0] is not model:
@@ -49,6 +52,6 @@ class FastDecision:
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state.pop("_stacked_cache", None)
-        state.pop("_coef_lookup", None)
+        for name in self._transient:
+            state.pop(name, None)
         return state
