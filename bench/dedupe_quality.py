@@ -24,7 +24,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score
 
-from feedback_ai.ml.grouping import GroupingConfig, RequirementIndex
+from feedback_ai.ml.grouping.matcher import GroupingConfig, RequirementIndex
 
 RQ3 = "clap_app_reviews/rq3-manually-classified-implemented-reviews.csv"
 OURS_GRID = list(product([0.05, 0.1, 0.15, 0.2, 0.25, 0.3], [0.25, 0.5], [1, 25]))

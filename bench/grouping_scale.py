@@ -14,7 +14,7 @@ import resource
 import statistics
 import time
 
-from feedback_ai.ml.grouping import RequirementIndex
+from feedback_ai.ml.grouping.matcher import RequirementIndex
 
 # fmt: off
 ACTIONS = (

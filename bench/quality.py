@@ -18,9 +18,9 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from feedback_ai.ml import FeedbackInput, load_model, predict
-from feedback_ai.ml.fit import FitConfig
-from feedback_ai.ml.taxonomy import slugify
-from feedback_ai.ml.train import train_model
+from feedback_ai.ml.themes.taxonomy import slugify
+from feedback_ai.ml.training.fit import FitConfig
+from feedback_ai.ml.training.train import train_model
 
 PUBLISHED = {
     "banking77": "BERT 0.9366, USE+ConveRT 0.9336, fastText 0.873 (target >= 0.925)",

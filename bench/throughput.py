@@ -23,9 +23,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAYON_NUM_THREADS", "1")
 
 from feedback_ai.ml import FeedbackInput, load_model, predict
-from feedback_ai.ml.dataset import load_golden, load_seed
-from feedback_ai.ml.nlp import sentence_spans
-from feedback_ai.ml.train import train_model
+from feedback_ai.ml.text.nlp import sentence_spans
+from feedback_ai.ml.training.dataset import load_golden, load_seed
+from feedback_ai.ml.training.train import train_model
 
 
 def typical_items(n: int) -> list[FeedbackInput]:

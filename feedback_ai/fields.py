@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import AfterValidator, Field
 
-from feedback_ai.ml.taxonomy import THEME_ID_PATTERN
+from feedback_ai.ml.themes.taxonomy import THEME_ID_PATTERN
 
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 MIN_DATETIME = datetime(1970, 1, 1, tzinfo=UTC)

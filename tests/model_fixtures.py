@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedback_ai.ml import FeedbackModel, load_model
-from feedback_ai.ml.train import TrainResult, train_model
+from feedback_ai.ml.training.train import TrainResult, train_model
 
 
 @pytest.fixture(scope="session")

@@ -46,8 +46,8 @@ def train_command(
     embeddings: Annotated[bool, typer.Option(help="Use the bundled static embeddings.")] = True,
 ) -> None:
     """Fit every head the data has labels for, evaluate on held-out data and save a new version."""
-    from feedback_ai.ml.fit import FitConfig
-    from feedback_ai.ml.train import train_model
+    from feedback_ai.ml.training.fit import FitConfig
+    from feedback_ai.ml.training.train import train_model
 
     try:
         result = train_model(
@@ -65,7 +65,7 @@ def train_command(
 
 
 def _read_texts(path: Path) -> list[dict]:
-    from feedback_ai.ml.dataset import read_examples
+    from feedback_ai.ml.training.dataset import read_examples
 
     return [{"id": ex.id, "text": ex.text, "source": ex.source} for ex in read_examples(path)]
 
@@ -112,8 +112,8 @@ def evaluate_command(
 ) -> None:
     """Evaluate a saved model on labelled data (the bundled golden set by default)."""
     from feedback_ai.ml import load_model, resolve_model_dir
-    from feedback_ai.ml.dataset import load_golden, read_examples
-    from feedback_ai.ml.evaluate import evaluate
+    from feedback_ai.ml.training.dataset import load_golden, read_examples
+    from feedback_ai.ml.training.evaluate import evaluate
 
     try:
         fitted = load_model(resolve_model_dir(_models_dir(models_dir), model))

@@ -36,7 +36,7 @@ def ensure_model(settings: Settings) -> None:
         reason = f"The newest model in {settings.models_dir}/ cannot be loaded"
     else:
         reason = f"No model in {settings.models_dir}/"
-    from feedback_ai.ml.train import train_model
+    from feedback_ai.ml.training.train import train_model
 
     typer.echo(
         f"{reason}: training the default model from the bundled seed data (about a minute)..."

@@ -13,8 +13,8 @@ from pathlib import Path
 import joblib
 
 from feedback_ai.errors import ArtifactError
-from feedback_ai.ml.nlp import spacy_package_name
-from feedback_ai.ml.pipeline import FeedbackModel
+from feedback_ai.ml.model import FeedbackModel
+from feedback_ai.ml.text.nlp import spacy_package_name
 
 ARTIFACT = "model.joblib"
 MANIFEST = "manifest.json"
@@ -128,7 +128,7 @@ def load_model(directory: Path | str) -> FeedbackModel:
         raise ArtifactError(f"{directory}: the artifact is not the model its manifest describes.")
     fingerprint = manifest.get("embeddings")
     if fingerprint is not None:
-        from feedback_ai.ml.embeddings import embeddings_fingerprint
+        from feedback_ai.ml.features.embeddings import embeddings_fingerprint
 
         if embeddings_fingerprint() != fingerprint:
             raise ArtifactError(

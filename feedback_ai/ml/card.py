@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from feedback_ai.ml.artifacts import library_versions
-from feedback_ai.ml.pipeline import FeedbackModel
+from feedback_ai.ml.model import FeedbackModel
 
 
 def _line(name: str, block: dict | None) -> list[str]:

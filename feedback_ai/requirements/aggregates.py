@@ -10,8 +10,8 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.models import Feedback, Prediction
-from feedback_ai.ml.priority import PrioritySignals, is_negative
-from feedback_ai.ml.trends import Trend, window_trend
+from feedback_ai.ml.themes.priority import PrioritySignals, is_negative
+from feedback_ai.ml.themes.trends import Trend, window_trend
 from feedback_ai.requirements.models import RequirementEvidence
 
 

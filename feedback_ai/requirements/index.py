@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback_ai.ml.grouping import GroupingConfig, RequirementIndex
+from feedback_ai.ml.grouping.matcher import GroupingConfig, RequirementIndex
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
 
 

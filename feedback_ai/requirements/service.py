@@ -16,8 +16,8 @@ from feedback_ai.auth.service import record_audit
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
 from feedback_ai.ids import new_id
-from feedback_ai.ml.grouping import GroupingConfig
-from feedback_ai.ml.priority import Priority, PriorityWeights, priority_score
+from feedback_ai.ml.grouping.matcher import GroupingConfig
+from feedback_ai.ml.themes.priority import Priority, PriorityWeights, priority_score
 from feedback_ai.requirements.aggregates import Aggregates, aggregate
 from feedback_ai.requirements.index import IndexState, index_for
 from feedback_ai.requirements.models import Requirement, RequirementEvidence

@@ -14,7 +14,7 @@ Name = Annotated[Text, Field(max_length=200)]
 
 
 class EmergingPublic(BaseModel):
-    """Exact binomial test of the last 7 days against the 56 before (see ml/trends.py)."""
+    """Exact binomial test of the last 7 days against the 56 before (see ml/themes/trends.py)."""
 
     recent: int
     baseline: int

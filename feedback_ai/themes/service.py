@@ -14,10 +14,10 @@ from feedback_ai.auth.models import ApiKey
 from feedback_ai.auth.service import record_audit
 from feedback_ai.db import utcnow
 from feedback_ai.feedback.models import Feedback, Prediction, PredictionTheme
-from feedback_ai.ml.discovery import discover_themes
-from feedback_ai.ml.grouping_text import Normalizer
-from feedback_ai.ml.taxonomy import slugify
-from feedback_ai.ml.trends import Emerging, Trend, bucket_counts, emerging_test, window_trend
+from feedback_ai.ml.grouping.normalize import Normalizer
+from feedback_ai.ml.themes.discovery import discover_themes
+from feedback_ai.ml.themes.taxonomy import slugify
+from feedback_ai.ml.themes.trends import Emerging, Trend, bucket_counts, emerging_test, window_trend
 from feedback_ai.themes.models import CustomTheme, ThemeLabel, ThemeProposal
 
 MAX_DISCOVERY_ITEMS = 5_000

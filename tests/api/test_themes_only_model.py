@@ -12,8 +12,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.models import Prediction
-from feedback_ai.ml.fit import FitConfig
-from feedback_ai.ml.train import train_model
+from feedback_ai.ml.training.fit import FitConfig
+from feedback_ai.ml.training.train import train_model
 from feedback_ai.settings import Settings
 from tests.conftest import clear_tables
 from tests.factories import headers, make_key

@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from feedback_ai.ml.dataset import load_golden, load_seed
-from feedback_ai.ml.taxonomy import load_taxonomy
+from feedback_ai.ml.themes.taxonomy import load_taxonomy
+from feedback_ai.ml.training.dataset import load_golden, load_seed
 from feedback_ai.ml.types import DEFAULT_KINDS, SOURCES
 
 

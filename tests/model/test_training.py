@@ -8,9 +8,9 @@ import pytest
 
 from feedback_ai.errors import DataError
 from feedback_ai.ml import FeedbackInput, load_model, predict
-from feedback_ai.ml.dataset import load_seed
-from feedback_ai.ml.fit import FitConfig
-from feedback_ai.ml.train import train_model
+from feedback_ai.ml.training.dataset import load_seed
+from feedback_ai.ml.training.fit import FitConfig
+from feedback_ai.ml.training.train import train_model
 
 FAST = FitConfig(use_embeddings=False)
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from feedback_ai.ml.classify import SingleLabelHead, macro_f1_biases
+from feedback_ai.ml.heads.classify import SingleLabelHead, macro_f1_biases
 
 
 def _macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from feedback_ai.cli.main import app
 from feedback_ai.cli.serve import ensure_model
 from feedback_ai.ml import latest_version, load_model
-from feedback_ai.ml.train import TrainResult
+from feedback_ai.ml.training.train import TrainResult
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.settings import Settings, get_settings
@@ -182,7 +182,7 @@ class TestEnsureModel:
             (path / "manifest.json").write_text(json.dumps({**manifest, "created_at": "9999"}))
             return TrainResult(version=trained.version, path=path, metrics={})
 
-        monkeypatch.setattr("feedback_ai.ml.train.train_model", train_model)
+        monkeypatch.setattr("feedback_ai.ml.training.train.train_model", train_model)
         return calls
 
     def test_a_tampered_model_is_reported_and_replaced(

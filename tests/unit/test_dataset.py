@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from feedback_ai.errors import DataError
-from feedback_ai.ml.dataset import read_examples
-from feedback_ai.ml.taxonomy import load_taxonomy, slugify
+from feedback_ai.ml.themes.taxonomy import load_taxonomy, slugify
+from feedback_ai.ml.training.dataset import read_examples
 
 
 def test_csv_with_byte_order_mark_and_theme_separators(tmp_path: Path) -> None:

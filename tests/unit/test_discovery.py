@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from feedback_ai.ml.discovery import class_tfidf, discover_themes, fingerprint, keyword_overlap
+from feedback_ai.ml.themes.discovery import (
+    class_tfidf,
+    discover_themes,
+    fingerprint,
+    keyword_overlap,
+)
 from tests.factories import CALENDAR, INVOICES
 
 TEXTS = INVOICES + CALENDAR

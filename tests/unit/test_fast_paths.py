@@ -7,10 +7,10 @@ import pytest
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from feedback_ai.ml import embeddings
-from feedback_ai.ml.explain import top_terms
-from feedback_ai.ml.fastvec import FastTfidf
-from feedback_ai.ml.features import TOKEN_PATTERN
+from feedback_ai.ml.features import embeddings
+from feedback_ai.ml.features.fastvec import FastTfidf
+from feedback_ai.ml.features.featurizer import TOKEN_PATTERN
+from feedback_ai.ml.heads.explain import top_terms
 
 CORPUS = [
     "it would be great if i could export my reports as pdf",
@@ -115,7 +115,7 @@ def test_top_terms_ranks_the_largest_pushes_per_row() -> None:
 def test_parser_on_numpy_blas_parses_like_blis() -> None:
     import importlib
 
-    from feedback_ai.ml.nlp import load_parser, spacy_package_name
+    from feedback_ai.ml.text.nlp import load_parser, spacy_package_name
 
     nlp = load_parser()
     ops = {
@@ -135,8 +135,8 @@ def test_parser_on_numpy_blas_parses_like_blis() -> None:
 
 
 def test_heads_score_like_sklearn() -> None:
-    from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead, _shifted
-    from feedback_ai.ml.linear import _decision
+    from feedback_ai.ml.heads.classify import MultiLabelHead, SingleLabelHead, _shifted
+    from feedback_ai.ml.heads.linear import _decision
 
     rng = np.random.default_rng(0)
     X = sp.random(120, 40, density=0.2, format="csr", dtype=np.float32, random_state=1)
@@ -152,7 +152,7 @@ def test_heads_score_like_sklearn() -> None:
 
 
 def test_hash_table_finds_every_key_and_only_those() -> None:
-    from feedback_ai.ml.hashing import HashTable, count_matrix
+    from feedback_ai.ml.features.hashing import HashTable, count_matrix
 
     rng = np.random.default_rng(0)
     keys = np.unique(rng.integers(0, 2**63, 5000, dtype=np.int64)).astype(np.uint64)

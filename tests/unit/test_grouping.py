@@ -7,8 +7,8 @@ import json
 import pytest
 
 from feedback_ai.errors import DataError
-from feedback_ai.ml.grouping import GroupingConfig, RequirementIndex
-from feedback_ai.ml.grouping_text import Normalizer, stem
+from feedback_ai.ml.grouping.matcher import GroupingConfig, RequirementIndex
+from feedback_ai.ml.grouping.normalize import Normalizer, stem
 
 BACKGROUND = [
     "Filter dashboards by region",

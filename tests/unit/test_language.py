@@ -2,7 +2,7 @@
 
 import pytest
 
-from feedback_ai.ml.language import guess_language
+from feedback_ai.ml.text.language import guess_language
 
 
 @pytest.mark.parametrize(

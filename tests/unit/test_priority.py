@@ -7,7 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from feedback_ai.ml.priority import PrioritySignals, PriorityWeights, is_negative, priority_score
+from feedback_ai.ml.themes.priority import (
+    PrioritySignals,
+    PriorityWeights,
+    is_negative,
+    priority_score,
+)
 
 NOW = datetime(2026, 3, 31)
 

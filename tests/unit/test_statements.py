@@ -2,8 +2,8 @@
 
 import pytest
 
-from feedback_ai.ml.nlp import load_parser
-from feedback_ai.ml.statements import make_statement
+from feedback_ai.ml.requirements.statements import make_statement
+from feedback_ai.ml.text.nlp import load_parser
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_statement_is_short_and_unpunctuated(nlp) -> None:
 
 
 def test_unusable_and_runaway_sentences_give_no_statement() -> None:
-    from feedback_ai.ml.requirements import MAX_STATEMENT_CHARS, RequirementDetector
+    from feedback_ai.ml.requirements.detector import MAX_STATEMENT_CHARS, RequirementDetector
 
     made = RequirementDetector().statements(
         ["!!!", "Please, please, please!!!", "Add " + "a" * 5000, "Please add dark mode"]

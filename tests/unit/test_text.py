@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedback_ai.ml.text import _rebuild, mask_pii, normalize, prepare
+from feedback_ai.ml.text.normalize import _rebuild, normalize
+from feedback_ai.ml.text.pii import mask_pii, prepare
 
 
 class TestMaskPii:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from feedback_ai.ml.trends import bucket_counts, bucket_start, emerging_test, window_trend
+from feedback_ai.ml.themes.trends import bucket_counts, bucket_start, emerging_test, window_trend
 
 NOW = datetime(2026, 3, 31, 12, 0)
 

@@ -11,10 +11,16 @@ from pathlib import Path
 from feedback_ai.errors import DataError
 from feedback_ai.ml.artifacts import save_model
 from feedback_ai.ml.card import render_card
-from feedback_ai.ml.dataset import Example, data_hash, load_golden, load_seed, read_examples
-from feedback_ai.ml.evaluate import evaluate
-from feedback_ai.ml.fit import FitConfig, fit_model
-from feedback_ai.ml.taxonomy import Taxonomy, Theme, load_taxonomy, slugify
+from feedback_ai.ml.themes.taxonomy import Taxonomy, Theme, load_taxonomy, slugify
+from feedback_ai.ml.training.dataset import (
+    Example,
+    data_hash,
+    load_golden,
+    load_seed,
+    read_examples,
+)
+from feedback_ai.ml.training.evaluate import evaluate
+from feedback_ai.ml.training.fit import FitConfig, fit_model
 
 
 @dataclass(frozen=True, slots=True)

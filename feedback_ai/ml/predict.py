@@ -1,21 +1,18 @@
-"""The fitted model and the one predict function shared by the API, the CLI, jobs and tests."""
+"""The one predict function shared by the API, the CLI, jobs, benches, notebooks and tests."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import sklearn
 
-from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
-from feedback_ai.ml.explain import make_evidence
-from feedback_ai.ml.features import FeedbackFeaturizer
-from feedback_ai.ml.labels import BatchLabels, item_labels, label_batch
-from feedback_ai.ml.language import guess_language
-from feedback_ai.ml.nlp import sentence_spans
-from feedback_ai.ml.requirements import RequirementDetector
-from feedback_ai.ml.taxonomy import Taxonomy
-from feedback_ai.ml.text import MappedText, prepare
+from feedback_ai.ml.heads.explain import make_evidence
+from feedback_ai.ml.heads.labels import BatchLabels, item_labels, label_batch
+from feedback_ai.ml.model import FeedbackModel
+from feedback_ai.ml.text.language import guess_language
+from feedback_ai.ml.text.nlp import sentence_spans
+from feedback_ai.ml.text.normalize import MappedText
+from feedback_ai.ml.text.pii import prepare
 from feedback_ai.ml.types import (
     FALLBACK_KIND,
     CandidateRequirement,
@@ -25,27 +22,6 @@ from feedback_ai.ml.types import (
 
 # Longer texts are scored on their first MAX_CHARS characters and flagged "truncated".
 MAX_CHARS = 20_000
-
-
-@dataclass
-class FeedbackModel:
-    """Everything fitted: featurizer, kind head, theme head and requirement detector."""
-
-    version: str
-    taxonomy: Taxonomy
-    featurizer: FeedbackFeaturizer
-    kind_head: SingleLabelHead | None
-    theme_head: MultiLabelHead | None
-    requirement_detector: RequirementDetector | None
-
-    @property
-    def kinds(self) -> list[str]:
-        """Kind labels this model predicts (empty when it was trained without kinds)."""
-        return [str(k) for k in self.kind_head.classes_] if self.kind_head is not None else []
-
-    def predict(self, items: Sequence[FeedbackInput]) -> list[Prediction]:
-        """Score a batch; odd inputs get a defined outcome instead of an exception."""
-        return predict(self, items)
 
 
 def _odd_input(mapped: MappedText) -> tuple[str, list[str]] | None:

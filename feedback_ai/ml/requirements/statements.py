@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
-from feedback_ai.ml.embeddings import BUNDLED_EMBEDDINGS
+from feedback_ai.ml.features.embeddings import BUNDLED_EMBEDDINGS
 
 # Verbs that wrap the real ask ("we need to...", "would love to...") rather than being it.
 _WISH = {

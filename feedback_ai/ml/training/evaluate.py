@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from feedback_ai.ml.dataset import Example
-from feedback_ai.ml.fit import requirement_sentences
-from feedback_ai.ml.pipeline import FeedbackModel, predict
+from feedback_ai.ml.model import FeedbackModel
+from feedback_ai.ml.predict import predict
+from feedback_ai.ml.training.dataset import Example
+from feedback_ai.ml.training.fit import requirement_sentences
 from feedback_ai.ml.types import FeedbackInput
 
 

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from feedback_ai.ml.explain import EvidencePicker, top_terms
-from feedback_ai.ml.text import MappedText
+from feedback_ai.ml.heads.explain import EvidencePicker, top_terms
+from feedback_ai.ml.model import FeedbackModel
+from feedback_ai.ml.text.normalize import MappedText
 from feedback_ai.ml.types import Explanation, ScoredLabel, TermWeight
-
-if TYPE_CHECKING:
-    from feedback_ai.ml.pipeline import FeedbackModel
 
 
 @dataclass

@@ -9,9 +9,9 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from feedback_ai.ml import embeddings
-from feedback_ai.ml.fastvec import FastTfidf
-from feedback_ai.ml.text import PII_PLACEHOLDERS
+from feedback_ai.ml.features import embeddings
+from feedback_ai.ml.features.fastvec import FastTfidf
+from feedback_ai.ml.text.pii import PII_PLACEHOLDERS
 from feedback_ai.ml.types import SOURCES
 
 # Keeps contractions and product words like "2fa", "e-mail" and "[EMAIL]" as single tokens.

@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from feedback_ai.errors import ArtifactError
 
 BUNDLED_EMBEDDINGS = (
-    Path(__file__).resolve().parent.parent / "data" / "embeddings" / "minilm-l6-static-256"
+    Path(__file__).resolve().parents[2] / "data" / "embeddings" / "minilm-l6-static-256"
 )
 
 

@@ -10,7 +10,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import LinearSVC
 
 from feedback_ai.errors import DataError
-from feedback_ai.ml.linear import FastDecision, lr_proba
+from feedback_ai.ml.heads.linear import FastDecision, lr_proba
 
 
 class SingleLabelHead(FastDecision):

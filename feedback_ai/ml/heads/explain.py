@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from feedback_ai.ml.text import MappedText
+from feedback_ai.ml.text.normalize import MappedText
 from feedback_ai.ml.types import Evidence, TermWeight
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from feedback_ai.ml.classify import SingleLabelHead
-from feedback_ai.ml.features import FeedbackFeaturizer
-from feedback_ai.ml.nlp import load_parser
-from feedback_ai.ml.statements import make_statement
+from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
+from feedback_ai.ml.heads.classify import SingleLabelHead
+from feedback_ai.ml.requirements.statements import make_statement
+from feedback_ai.ml.text.nlp import load_parser
 
 REQ, NONE = "requirement", "none"
 # A "sentence" longer than this is a run-on text without full stops: parse only its start.

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from feedback_ai.ml.grouping_text import Normalizer
+from feedback_ai.ml.grouping.normalize import Normalizer
 
 FINGERPRINT_TERMS = 5
 

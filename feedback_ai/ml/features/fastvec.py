@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from feedback_ai.ml.hashing import GOLDEN, HashTable, count_matrix
+from feedback_ai.ml.features.hashing import GOLDEN, HashTable, count_matrix
 
 _BASE = np.uint64(0x100000001B3)  # odd, so the polynomial hash is a bijection per position
 _LENGTH_TAG = GOLDEN

@@ -15,7 +15,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from feedback_ai.errors import DataError
-from feedback_ai.ml.grouping_text import Normalizer
+from feedback_ai.ml.grouping.normalize import Normalizer
 
 STATE_VERSION = 1
 

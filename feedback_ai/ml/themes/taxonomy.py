@@ -11,7 +11,7 @@ import yaml
 
 from feedback_ai.errors import DataError
 
-DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "data" / "taxonomy.yaml"
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parents[2] / "data" / "taxonomy.yaml"
 THEME_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 _ID = re.compile(THEME_ID_PATTERN)
 

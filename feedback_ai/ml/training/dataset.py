@@ -11,7 +11,7 @@ from pathlib import Path
 from feedback_ai.errors import DataError
 from feedback_ai.ml.types import SOURCES
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 SEED_DIR = DATA_DIR / "seed"
 GOLDEN_PATH = DATA_DIR / "golden" / "golden.jsonl"
 # Labels are stored beside predictions; keep them short enough for any database column.

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from feedback_ai.errors import DataError
-from feedback_ai.ml.classify import MultiLabelHead, SingleLabelHead
-from feedback_ai.ml.dataset import Example
-from feedback_ai.ml.features import FeedbackFeaturizer
-from feedback_ai.ml.nlp import sentence_spans
-from feedback_ai.ml.pipeline import FeedbackModel
-from feedback_ai.ml.requirements import RequirementDetector
-from feedback_ai.ml.taxonomy import Taxonomy
-from feedback_ai.ml.text import prepare
+from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
+from feedback_ai.ml.heads.classify import MultiLabelHead, SingleLabelHead
+from feedback_ai.ml.model import FeedbackModel
+from feedback_ai.ml.requirements.detector import RequirementDetector
+from feedback_ai.ml.text.nlp import sentence_spans
+from feedback_ai.ml.text.pii import prepare
+from feedback_ai.ml.themes.taxonomy import Taxonomy
+from feedback_ai.ml.training.dataset import Example
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""Duplicate grouping: statement normalisation and matching candidates to requirements."""

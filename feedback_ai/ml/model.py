@@ -1,0 +1,27 @@
+"""The fitted model: featurizer, kind head, theme head and requirement detector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
+from feedback_ai.ml.heads.classify import MultiLabelHead, SingleLabelHead
+from feedback_ai.ml.requirements.detector import RequirementDetector
+from feedback_ai.ml.themes.taxonomy import Taxonomy
+
+
+@dataclass
+class FeedbackModel:
+    """Everything fitted: featurizer, kind head, theme head and requirement detector."""
+
+    version: str
+    taxonomy: Taxonomy
+    featurizer: FeedbackFeaturizer
+    kind_head: SingleLabelHead | None
+    theme_head: MultiLabelHead | None
+    requirement_detector: RequirementDetector | None
+
+    @property
+    def kinds(self) -> list[str]:
+        """Kind labels this model predicts (empty when it was trained without kinds)."""
+        return [str(k) for k in self.kind_head.classes_] if self.kind_head is not None else []

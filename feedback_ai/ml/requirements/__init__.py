@@ -1,0 +1,1 @@
+"""Requirement extraction: the sentence detector and the statement rules over the parse."""

@@ -1,0 +1,1 @@
+"""Themes: the taxonomy, discovery of new themes, trends and the priority score."""

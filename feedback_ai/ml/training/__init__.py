@@ -1,0 +1,1 @@
+"""Training: datasets, fitting every head, the train command's pipeline and evaluation."""
