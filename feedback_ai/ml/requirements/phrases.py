@@ -132,6 +132,8 @@ def tidy(statement: str) -> str:
     at = 2 if len(words) > 2 and words[1].lower() in _PARTICLES else 1
     if len(words) <= at or words[at].lower() in _VAGUE:
         return ""
+    if all(_key(word) in STOP_WORDS for word in words[at:]):  # "Add more", "Download again"
+        return ""
     return capitalise(text)
 
 

@@ -144,11 +144,30 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
                     (c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}), None
                 )
             if subject is not None and subject.pos_ != "PRON":
+                if token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children):
+                    return f"Fix {token.lower_} {subtree_phrase(subject)}"  # "Fix broken search"
                 verb_word = "" if nothing else " " + _gerund(token.lemma_.lower())
                 if negated:
                     verb_word = " not " + _gerund(token.lemma_.lower())
-                return ("Fix " + subtree_phrase(subject) + verb_word)
+                return "Fix " + subtree_phrase(subject) + verb_word
+            if negated and token.pos_ == "VERB":  # "can't uninstall the app"
+                return "Fix " + _gerund(token.lemma_.lower()) + " " + verb_statement(token)[
+                    len(token.lemma_) :
+                ].strip()
     return None
+
+
+_REPAIRS = {"fix", "solve", "repair", "resolve", "sort"}
+
+
+def _fix_subject(root: Token) -> str | None:
+    """ "error please fix this", "bug please fix the bugs" -> "Fix error", "Fix bug"."""
+    if root.lemma_.lower() not in _REPAIRS:
+        return None
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "npadvmod", "dep"}), None)
+    if subject is None or subject.i > root.i or subject.pos_ not in {"NOUN", "PROPN"}:
+        return None
+    return "Fix " + subtree_phrase(subject)
 
 
 _MODALS = {"would", "could", "should", "can", "will", "might", "may", "'d", "must"}
@@ -206,6 +225,9 @@ def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
         and any(c.dep_ == "aux" and c.lower_ in _MODALS for c in root.children)
     ):  # "Webhooks for invoice.paid would make my life easier"
         return "Add " + subtree_phrase(subject), 0.7
+    repair = _fix_subject(root)
+    if repair is not None:
+        return repair, 0.7
     verb = _content_verb(root)
     fault = _fault_statement(root, verb)
     if fault is not None:
