@@ -151,9 +151,12 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
                     verb_word = " not " + _gerund(token.lemma_.lower())
                 return "Fix " + subtree_phrase(subject) + verb_word
             if negated and token.pos_ == "VERB":  # "can't uninstall the app"
-                return "Fix " + _gerund(token.lemma_.lower()) + " " + verb_statement(token)[
-                    len(token.lemma_) :
-                ].strip()
+                return (
+                    "Fix "
+                    + _gerund(token.lemma_.lower())
+                    + " "
+                    + verb_statement(token)[len(token.lemma_) :].strip()
+                )
     return None
 
 

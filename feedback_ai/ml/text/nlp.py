@@ -94,7 +94,9 @@ def load_parser() -> Language:
         for i, (tag, lower) in enumerate(values):
             pos = pos_of_word.get((tag, lower)) or pos_of_tag.get(tag, x_pos)
             fixed = lemma_of_word.get((tag, lower))
-            if fixed is not None:  # "is", "are", "has", "'d": the ruler's lemma, as the full pipeline
+            if (
+                fixed is not None
+            ):  # "is", "are", "has", "'d": the ruler's lemma, as the full pipeline
                 out.append((pos, fixed))
                 continue
             if pos not in wanted:
