@@ -66,6 +66,7 @@ def test_statement(nlp, sentence: str, statement: str) -> None:
         ),
         ("Our Shopify order import is taking 40+ minutes.", "Speed up Shopify order import"),
         ("Let me export invoices to CSV.", "Export invoices to CSV"),
+        ("We need SAML single sign-on with Okta.", "Support SAML single sign-on with Okta"),
         ("Search is broken for anything with a hyphen.", "Fix broken search"),
         ("error please fix this", "Fix error"),
     ],

@@ -247,6 +247,15 @@ def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
             return verb_statement(action), 0.85
         if obj is not None:
             return object_statement(sorted(obj.subtree, key=lambda t: t.i)), 0.8
+    if verb is None and root.lemma_.lower() in _WISH:  # "We need SAML single sign-on" mis-parsed
+        tokens = [
+            t
+            for child in root.children
+            if child.i > root.i and child.dep_ not in {"advcl", "punct", "mark", "cc"}
+            for t in child.subtree
+        ]
+        if any(t.pos_ in {"NOUN", "PROPN"} for t in tokens):
+            return object_statement(sorted(tokens, key=lambda t: t.i)), 0.6
     if verb is not None:
         statement = verb_statement(verb)
         if len(statement.split()) >= 2:
