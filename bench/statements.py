@@ -36,7 +36,7 @@ from sklearn.metrics import precision_recall_fscore_support
 from feedback_ai.ml import FeedbackInput, load_model, predict
 from feedback_ai.ml.text.nlp import spacy_package_name
 from feedback_ai.ml.training.dataset import load_golden
-from feedback_ai.ml.training.fit import requirement_sentences
+from feedback_ai.ml.training.evaluate import requirement_scores
 from feedback_ai.ml.training.train import train_model
 
 CONTENT_POS = {"NOUN", "PROPN", "VERB", "ADJ", "ADV", "NUM"}
@@ -149,9 +149,8 @@ def candidates_of(model, corpus: str, items: list[FeedbackInput]) -> list[Candid
 
 def detection(model) -> dict:
     """Requirement-sentence precision, recall and F1 on the golden set."""
-    sentences, labels, _ = requirement_sentences(load_golden())
-    detector = model.requirement_detector
-    guess = detector.scores(sentences) >= detector.threshold_
+    sentences, labels, _, scores = requirement_scores(model, load_golden())
+    guess = scores >= model.requirement_detector.threshold_
     p, r, f, _ = precision_recall_fscore_support(labels, guess, average="binary")
     return {"precision": p, "recall": r, "f1": f, "sentences": len(sentences)}
 
