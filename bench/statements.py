@@ -136,15 +136,17 @@ class Rubric:
         return _words(self.nlp(PROMPT + text[:1].lower() + text[1:]))
 
 
-def candidates_of(model, corpus: str, items: list[FeedbackInput]) -> list[Candidate]:
-    """Every candidate predict returns for these items."""
+def candidates_of(model, corpus: str, items: list[FeedbackInput]) -> tuple[list[Candidate], int]:
+    """Every candidate predict returns for these items, and how many items have one."""
     out = []
+    covered = 0
     for item, pred in zip(items, predict(model, items), strict=True):
+        covered += bool(pred.candidates)
         for cand in pred.candidates:
             at = item.text.find(cand.sentence)
             before = item.text[:at] if at > 0 else ""
             out.append(Candidate(corpus, cand.statement, cand.sentence, before))
-    return out
+    return out, covered
 
 
 def detection(model) -> dict:
@@ -209,14 +211,15 @@ def main() -> None:
         "storyteller_F": [FeedbackInput(text) for text, label in train + test if label == "F"],
     }
     for name, items in corpora.items():
-        cands = candidates_of(model, name, items)
+        cands, covered = candidates_of(model, name, items)
         failed = rubric.failures(cands)
         passed = sum(not f for f in failed)
         why = Counter(check for f in failed for check in f)
         rate = passed / len(cands) if cands else float("nan")
         print(
             f"{name:<14} rubric pass {rate:.4f} ({passed}/{len(cands)} candidates from "
-            f"{len(items)} items); failures: {dict(why.most_common())}"
+            f"{len(items)} items, {covered / len(items):.1%} of items with one); "
+            f"failures: {dict(why.most_common())}"
         )
         for cand, f in [(c, f) for c, f in zip(cands, failed, strict=True) if f][: args.show]:
             print(f"    {','.join(f):<24} {cand.statement!r}  <- {cand.sentence[:90]!r}")
