@@ -13,6 +13,7 @@ _LEAD_IN = {
     "hi", "ok", "okay", "honestly", "seriously", "guys", "team",
 }  # fmt: skip
 _REQUEST_MODALS = {"can", "could", "would", "will"}
+_PLEASE = {"please", "pls", "plz", "kindly"}
 # Base-form verbs at the start of a sentence that are not what the writer asks to be done.
 _NOT_REQUESTS = {
     "thank", "love", "like", "hate", "keep", "want", "need", "hope", "wish", "wonder", "guess",
@@ -63,6 +64,17 @@ def requested(sent: Span | Doc, root: Token) -> str | None:
         if token.tag_ == "VB" and token.pos_ == "VERB":
             verb = token
         break
+    if verb is None:  # "Good app but PLEASE add dark mode"
+        verb = next(
+            (
+                t
+                for t in tokens[1:]
+                if t.tag_ == "VB"
+                and t.pos_ == "VERB"
+                and tokens[t.i - tokens[0].i - 1].lower_ in _PLEASE
+            ),
+            None,
+        )
     if verb is None or verb.lemma_.lower() in _NOT_REQUESTS:
         return None
     if any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ != "you" for c in verb.children):

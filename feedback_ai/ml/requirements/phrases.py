@@ -76,6 +76,8 @@ def phrase(tokens: list[Token]) -> str:
     """The words of these tokens, without filler words, determiners and most punctuation."""
     words: list[str] = []
     for i, token in enumerate(tokens):
+        if i and token.i != tokens[i - 1].i + 1 and words and not words[-1].endswith(" "):
+            words[-1] += " "  # a gap in the tokens (a clause left out) is a word break
         lower = token.lower_
         skip = lower in _DROP_WORDS or (token.is_punct and token.text not in _KEPT_PUNCT)
         skip = skip or (lower in _DETS and i + 1 < len(tokens) and token.dep_ in {"det", "poss"})
@@ -100,9 +102,20 @@ def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+def _keys(word: str) -> list[str]:
+    """The word's parts ("non-billable" -> "non", "billable"), without inflection endings."""
+    keys = []
+    for part in re.split(r"[-/]", word.lower().removesuffix("'s").removesuffix("’s")):
+        part = part.strip("()&'\"")
+        if len(part) > 4:
+            part = re.sub(r"(ing|ed|s)$", "", part).removesuffix("e")
+        keys.append(part)
+    return [k for k in keys if k]
+
+
 def _key(word: str) -> str:
-    word = word.lower().strip("()-/&'\"").removesuffix("'s").removesuffix("’s")
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+    keys = _keys(word)
+    return keys[-1] if keys else ""
 
 
 def tidy(statement: str) -> str:
@@ -116,13 +129,15 @@ def tidy(statement: str) -> str:
     words = statement.split()
     if not words or words[0].lower() in _NOT_ACTIONS:
         return ""
+    # Spoken repairs ("a tool for, for survey management") leave the same word twice in a row.
+    words = [w for i, w in enumerate(words) if i == 0 or w.lower() != words[i - 1].lower()]
     seen: set[str] = set()
     for n, word in enumerate(words):
-        key = _key(word)
-        if key and key not in STOP_WORDS and key in seen:
+        keys = [k for k in _keys(word) if k not in STOP_WORDS]
+        if any(k in seen for k in keys):
             words = words[:n]
             break
-        seen.add(key)
+        seen.update(keys)
     while len(words) > 1 and (words[-1].lower() in _TRAILING or words[-1].endswith(("-", "/"))):
         words.pop()
     text = " ".join(words)
@@ -151,6 +166,11 @@ def verb_phrase(verb: Token) -> list[Token]:
 
 def verb_statement(verb: Token) -> str:
     """The verb's lemma and the words that follow it ("exporting my reports" -> "export reports")."""
-    rest = phrase([t for t in verb_phrase(verb) if t.i != verb.i])
+    tokens = [t for t in verb_phrase(verb) if t.i != verb.i]
+    # "if the feed could be filtered to my projects" -> "filter feed to projects"
+    if any(c.dep_ == "auxpass" for c in verb.children):
+        subject = [c for c in verb.children if c.dep_ == "nsubjpass" and c.pos_ != "PRON"]
+        tokens = [t for c in subject for t in sorted(c.subtree, key=lambda t: t.i)] + tokens
+    rest = phrase(tokens)
     lemma = verb.lemma_.lower() if verb.lemma_ else verb.lower_
     return f"{lemma} {rest}".strip()

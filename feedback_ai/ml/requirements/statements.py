@@ -68,7 +68,9 @@ def _content_verb(token: Token, depth: int = 0) -> Token | None:
     if token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() not in _WISH:
         return token
     # "we need SSO before we can roll out": the object is the ask, not the trailing clause.
-    has_object = any(c.dep_ == "dobj" for c in token.children) or _asked_for(token) is not None
+    has_object = any(c.dep_ == "dobj" and c.lower_ not in _AMOUNTS for c in token.children) or (
+        _asked_for(token) is not None
+    )
     has_clause = any(c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB" for c in token.children)
     if token.lemma_.lower() != "be" and has_object and not has_clause:
         return token
@@ -149,7 +151,9 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
                 verb_word = "" if nothing else " " + _gerund(token.lemma_.lower())
                 if negated:
                     verb_word = " not " + _gerund(token.lemma_.lower())
-                return "Fix " + subtree_phrase(subject) + verb_word
+                where = [t for c in token.children if c.dep_ == "prep" for t in c.subtree]
+                tail = phrase(sorted(where, key=lambda t: t.i)) if nothing else ""
+                return " ".join(p for p in ("Fix", subtree_phrase(subject) + verb_word, tail) if p)
             if negated and token.pos_ == "VERB":  # "can't uninstall the app"
                 return (
                     "Fix "
@@ -160,6 +164,8 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
     return None
 
 
+# "It would help a lot": an amount, not the thing asked for.
+_AMOUNTS = {"lot", "lots", "ton", "tons", "bunch", "much", "everything"}
 _REPAIRS = {"fix", "solve", "repair", "resolve", "sort"}
 
 
@@ -213,7 +219,33 @@ def make_statement(sent: Span | Doc) -> tuple[str, float]:
     return (statement, confidence) if statement else ("", 0.0)
 
 
+# "Corvid Analytics reports (that) X", "Bramble & Co are frustrated (that) X": X is the feedback.
+_REPORTING = {
+    "report", "say", "find", "mention", "note", "tell", "complain", "flag", "notice", "explain",
+    "confirm", "write", "state", "claim", "point", "feel", "think",
+}  # fmt: skip
+_FEELINGS = {"frustrated", "annoyed", "upset", "unhappy", "confused", "worried", "surprised"}
+
+
+def _reported(root: Token) -> Token:
+    """The clause someone reports or is upset about, else the root itself."""
+    for _ in range(2):
+        holder = root
+        if root.lemma_.lower() == "be":
+            holder = next((c for c in root.children if c.lower_ in _FEELINGS), root)
+        elif root.lemma_.lower() not in _REPORTING and root.lower_ not in _FEELINGS:
+            return root
+        clause = next(
+            (c for c in holder.children if c.dep_ == "ccomp" and c.pos_ in {"VERB", "AUX"}), None
+        )
+        if clause is None:
+            return root
+        root = clause
+    return root
+
+
 def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
+    root = _reported(root)
     for rule in (requested, conditional, missing, slow_or_hard):
         made = rule(sent, root)
         if made is not None:
@@ -240,7 +272,10 @@ def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
         return problem, 0.5
     lemma = verb.lemma_.lower() if verb is not None else ""
     if verb is not None and lemma in _WISH | {"see", "have", "get", "look", "wait"}:
-        obj = next((c for c in verb.children if c.dep_ in {"dobj", "attr"}), None)
+        obj = next(
+            (c for c in verb.children if c.dep_ in {"dobj", "attr"} and c.lower_ not in _AMOUNTS),
+            None,
+        )
         obj = obj if obj is not None else _asked_for(verb)
         action = _wrapped_action(obj)
         if action is not None:
