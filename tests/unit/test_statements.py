@@ -69,6 +69,16 @@ def test_statement(nlp, sentence: str, statement: str) -> None:
         ("We need SAML single sign-on with Okta.", "Support SAML single sign-on with Okta"),
         ("Search is broken for anything with a hyphen.", "Fix broken search"),
         ("error please fix this", "Fix error"),
+        ("Good app but PLEASE add dark mode, my eyes are done.", "Add dark mode"),
+        (
+            "It would help a lot if the activity feed could be filtered to just my projects.",
+            "Filter activity feed to projects",
+        ),
+        ("The export button does nothing on Safari.", "Fix export button on Safari"),
+        (
+            "Bramble & Co are frustrated the Salesforce connector only syncs every 60 minutes.",
+            "Fix Salesforce connector syncing",
+        ),
     ],
 )
 def test_issue_examples_read_as_a_pm_would_write_them(nlp, sentence: str, statement: str) -> None:
