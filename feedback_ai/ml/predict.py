@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import sklearn
 
 from feedback_ai.ml.heads.explain import make_evidence
@@ -81,7 +82,7 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
         X.sort_indices()
         sentences = sentence_spans(texts)
         labels = label_batch(model, X)
-        candidates = _candidates(model, [m for _, m, _ in prepared], sentences)
+        candidates = _candidates(model, [m for _, m, _ in prepared], sentences, labels)
         for row, (i, mapped, flags) in enumerate(prepared):
             results[i] = _assemble(
                 model,
@@ -96,15 +97,27 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
 
 
 def _candidates(
-    model: FeedbackModel, mapped: list[MappedText], sentences: list[list[tuple[int, int]]]
+    model: FeedbackModel,
+    mapped: list[MappedText],
+    sentences: list[list[tuple[int, int]]],
+    labels: BatchLabels,
 ) -> list[list[CandidateRequirement]]:
     detector = model.requirement_detector
     out: list[list[CandidateRequirement]] = [[] for _ in mapped]
     if detector is None:
         return out
     flat = [(row, span) for row, spans in enumerate(sentences) for span in spans]
+    if not flat:
+        return out
     texts = [mapped[row].text[s:e] for row, (s, e) in flat]
-    scores = detector.scores(texts)
+    # The detector reads each sentence beside its item's other sentences and kind probabilities.
+    context = None
+    if labels.kind_scores is not None and labels.kind_classes == getattr(
+        detector, "context_classes_", None
+    ):
+        context = np.asarray(labels.kind_scores)
+    items = np.fromiter((row for row, _ in flat), dtype=np.int64, count=len(flat))
+    scores = detector.scores(texts, items=items, item_context=context)
     chosen = [k for k, score in enumerate(scores) if score >= detector.threshold_]
     # Bound parser work per item: keep the most confident sentences only.
     per_item: dict[int, list[int]] = {}

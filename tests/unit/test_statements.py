@@ -31,6 +31,80 @@ def test_statement(nlp, sentence: str, statement: str) -> None:
     assert 0 < confidence <= 1
 
 
+@pytest.mark.parametrize(
+    ("sentence", "statement"),
+    [
+        (
+            "Please add SSO support (Okta SAML) - our security team requires it.",
+            "Add SSO support (Okta SAML)",
+        ),
+        (
+            "We really need SAML single sign-on with Okta before we can roll out.",
+            "Support SAML single sign-on with Okta",
+        ),
+        (
+            "Prospect (Globex, 1.2k seats) will only sign if we support data residency in the EU "
+            "and have a SOC 2 report.",
+            "Support data residency in EU",
+        ),
+        (
+            "Customer asked for a Salesforce integration so reps can see tickets in the account view.",
+            "Add Salesforce integration",
+        ),
+        ("Bulk edit for tasks would save us hours every week.", "Add bulk edit for tasks"),
+        (
+            "Also the search is really slow with large projects.",
+            "Speed up search with large projects",
+        ),
+        (
+            "Missing: an API endpoint to create invoices programmatically.",
+            "Add API endpoint to create invoices programmatically",
+        ),
+        (
+            "They won't move past 40 seats without SAML SSO through Azure AD.",
+            "Support SAML SSO through Azure AD",
+        ),
+        ("Our Shopify order import is taking 40+ minutes.", "Speed up Shopify order import"),
+        ("Let me export invoices to CSV.", "Export invoices to CSV"),
+        ("We need SAML single sign-on with Okta.", "Support SAML single sign-on with Okta"),
+        ("Search is broken for anything with a hyphen.", "Fix broken search"),
+        ("error please fix this", "Fix error"),
+        ("Good app but PLEASE add dark mode, my eyes are done.", "Add dark mode"),
+        (
+            "It would help a lot if the activity feed could be filtered to just my projects.",
+            "Filter activity feed to projects",
+        ),
+        ("The export button does nothing on Safari.", "Fix export button on Safari"),
+        (
+            "Bramble & Co are frustrated the Salesforce connector only syncs every 60 minutes.",
+            "Fix Salesforce connector syncing",
+        ),
+    ],
+)
+def test_issue_examples_read_as_a_pm_would_write_them(nlp, sentence: str, statement: str) -> None:
+    assert make_statement(nlp(sentence))[0] == statement
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "please fix it",
+        "It looks like the cancel adds the restock twice instead of reversing it.",
+        "and please make it take up less space !",
+    ],
+)
+def test_a_pronoun_object_gives_no_statement(nlp, sentence: str) -> None:
+    assert make_statement(nlp(sentence)) == ("", 0.0)
+
+
+def test_a_repeated_word_ends_the_statement(nlp) -> None:
+    text, _ = make_statement(
+        nlp("I want to filter by custom fields and by owner's team, not just owner.")
+    )
+    assert text == "Filter by custom fields by owner's team"
+    assert "owner" not in text.lower().split()
+
+
 def test_statement_is_short_and_unpunctuated(nlp) -> None:
     doc = nlp(
         "Honestly, could you please, please let admins bulk-archive old projects, tasks, "

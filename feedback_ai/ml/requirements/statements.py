@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 from spacy.tokens import Doc, Span, Token
 
-from feedback_ai.ml.features.embeddings import BUNDLED_EMBEDDINGS
+from feedback_ai.ml.requirements.patterns import (
+    conditional,
+    missing,
+    object_statement,
+    requested,
+    slow_or_hard,
+)
+from feedback_ai.ml.requirements.phrases import phrase, subtree_phrase, tidy, verb_statement
 
 # Verbs that wrap the real ask ("we need to...", "would love to...") rather than being it.
 _WISH = {
@@ -55,32 +59,6 @@ _FAULT = {
     "drop",
     "bug",
 }
-_DROP_DEPS = {
-    "nsubj",
-    "nsubjpass",
-    "aux",
-    "auxpass",
-    "mark",
-    "punct",
-    "intj",
-    "discourse",
-    "cc",
-    "expl",
-}
-_DROP_WORDS = {
-    "please",
-    "pls",
-    "plz",
-    "also",
-    "really",
-    "just",
-    "maybe",
-    "somehow",
-    "ever",
-    "kindly",
-}
-_DETS = {"the", "a", "an", "my", "our", "your", "their", "his", "her", "its", "some", "any", "this"}
-_MAX_WORDS = 10
 
 
 def _content_verb(token: Token, depth: int = 0) -> Token | None:
@@ -90,7 +68,9 @@ def _content_verb(token: Token, depth: int = 0) -> Token | None:
     if token.pos_ in {"VERB", "AUX"} and token.lemma_.lower() not in _WISH:
         return token
     # "we need SSO before we can roll out": the object is the ask, not the trailing clause.
-    has_object = any(c.dep_ == "dobj" for c in token.children)
+    has_object = any(c.dep_ == "dobj" and c.lower_ not in _AMOUNTS for c in token.children) or (
+        _asked_for(token) is not None
+    )
     has_clause = any(c.dep_ in {"xcomp", "ccomp"} and c.pos_ == "VERB" for c in token.children)
     if token.lemma_.lower() != "be" and has_object and not has_clause:
         return token
@@ -115,52 +95,14 @@ def _content_verb(token: Token, depth: int = 0) -> Token | None:
     return None
 
 
-@lru_cache(maxsize=1)
-def _common_words() -> frozenset[str]:
-    """Whole words of the bundled (uncased) tokenizer vocabulary: ~30k common English words."""
-    try:
-        vocab = json.loads((BUNDLED_EMBEDDINGS / "tokenizer.json").read_text())["model"]["vocab"]
-    except (OSError, KeyError, ValueError):
-        return frozenset()
-    return frozenset(w for w in vocab if w.isalpha())
-
-
-def _display(token: Token) -> str:
-    """Sentence-initial capitals are not part of a name ("Keyboard shortcuts" -> "keyboard")."""
-    text = token.text
-    if (
-        token.is_sent_start
-        and text[:1].isupper()
-        and text[1:].islower()
-        and token.lower_ in _common_words()
-    ):
-        return token.lower_
-    return text
-
-
-def _phrase(tokens: list[Token]) -> str:
-    words: list[str] = []
-    for i, token in enumerate(tokens):
-        lower = token.lower_
-        skip = lower in _DROP_WORDS or (token.is_punct and token.text not in {"/", "-", "&"})
-        skip = skip or (lower in _DETS and i + 1 < len(tokens) and token.dep_ in {"det", "poss"})
-        if skip:
-            if token.whitespace_ and words and not words[-1].endswith(" "):
-                words[-1] += " "
-            continue
-        words.append(_display(token) + token.whitespace_)
-        if len(words) >= _MAX_WORDS:
-            break
-    return " ".join("".join(words).split())
-
-
-def _verb_phrase(verb: Token) -> list[Token]:
-    keep: list[Token] = []
-    for child in verb.children:
-        if child.dep_ in _DROP_DEPS or child.dep_ == "advcl" or child.dep_ == "neg":
-            continue
-        keep.extend(child.subtree)
-    return sorted([verb, *keep], key=lambda t: t.i)
+def _asked_for(token: Token) -> Token | None:
+    """ "asked for a Salesforce integration", "looking for bulk edit" -> the noun asked for."""
+    if token.lemma_.lower() not in _WISH | {"look", "wait", "beg", "push", "pray"}:
+        return None
+    for child in token.children:
+        if child.dep_ == "prep" and child.lower_ == "for":
+            return next((g for g in child.children if g.pos_ in {"NOUN", "PROPN"}), None)
+    return None
 
 
 # Nouns that wrap the asked-for action, singular and plural (nouns are not lemmatised).
@@ -175,21 +117,6 @@ def _wrapped_action(obj: Token | None) -> Token | None:
     if obj is None or obj.lower_ not in _WRAPPERS:
         return None
     return next((c for c in obj.children if c.dep_ in {"acl", "relcl"} and c.pos_ == "VERB"), None)
-
-
-def _verb_statement(verb: Token) -> str:
-    words = _phrase(_verb_phrase(verb))
-    lemma = verb.lemma_.lower() if verb.lemma_ else verb.lower_
-    rest = words[len(verb.text) :].strip() if words.lower().startswith(verb.lower_) else words
-    return f"{lemma} {rest}".strip()
-
-
-def _capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:] if text else text
-
-
-def _object_phrase(token: Token) -> str:
-    return _phrase(sorted(token.subtree, key=lambda t: t.i))
 
 
 def _gerund(lemma: str) -> str:
@@ -219,11 +146,37 @@ def _fault_statement(root: Token, verb: Token | None) -> str | None:
                     (c for c in token.children if c.dep_ in {"nsubj", "nsubjpass"}), None
                 )
             if subject is not None and subject.pos_ != "PRON":
+                if token.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in token.children):
+                    return f"Fix {token.lower_} {subtree_phrase(subject)}"  # "Fix broken search"
                 verb_word = "" if nothing else " " + _gerund(token.lemma_.lower())
                 if negated:
                     verb_word = " not " + _gerund(token.lemma_.lower())
-                return _capitalise("Fix " + _object_phrase(subject) + verb_word)
+                where = [t for c in token.children if c.dep_ == "prep" for t in c.subtree]
+                tail = phrase(sorted(where, key=lambda t: t.i)) if nothing else ""
+                return " ".join(p for p in ("Fix", subtree_phrase(subject) + verb_word, tail) if p)
+            if negated and token.pos_ == "VERB":  # "can't uninstall the app"
+                return (
+                    "Fix "
+                    + _gerund(token.lemma_.lower())
+                    + " "
+                    + verb_statement(token)[len(token.lemma_) :].strip()
+                )
     return None
+
+
+# "It would help a lot": an amount, not the thing asked for.
+_AMOUNTS = {"lot", "lots", "ton", "tons", "bunch", "much", "everything"}
+_REPAIRS = {"fix", "solve", "repair", "resolve", "sort"}
+
+
+def _fix_subject(root: Token) -> str | None:
+    """ "error please fix this", "bug please fix the bugs" -> "Fix error", "Fix bug"."""
+    if root.lemma_.lower() not in _REPAIRS:
+        return None
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "npadvmod", "dep"}), None)
+    if subject is None or subject.i > root.i or subject.pos_ not in {"NOUN", "PROPN"}:
+        return None
+    return "Fix " + subtree_phrase(subject)
 
 
 _MODALS = {"would", "could", "should", "can", "will", "might", "may", "'d", "must"}
@@ -251,15 +204,54 @@ def _described_problem(root: Token) -> str | None:
     verb = root.text.lower() if passive else _gerund(root.lemma_.lower())
     if passive:
         verb = "being " + verb
-    tail = _phrase(sorted(rest, key=lambda t: t.i))
-    return " ".join(p for p in ("Fix", _object_phrase(subject), verb, tail) if p)
+    tail = phrase(sorted(rest, key=lambda t: t.i))
+    return " ".join(p for p in ("Fix", subtree_phrase(subject), verb, tail) if p)
 
 
 def make_statement(sent: Span | Doc) -> tuple[str, float]:
-    """The imperative statement for a sentence, and how sure the rule is (0-1)."""
+    """The imperative statement for a sentence, and how sure the rule is (0-1).
+
+    ("", 0.0) when the sentence yields nothing a PM could act on (e.g. "Please fix it").
+    """
     root = sent.root if isinstance(sent, Span) else next(iter(sent.sents)).root
+    statement, confidence = _statement(sent, root)
+    statement = tidy(statement)
+    return (statement, confidence) if statement else ("", 0.0)
+
+
+# "Corvid Analytics reports (that) X", "Bramble & Co are frustrated (that) X": X is the feedback.
+_REPORTING = {
+    "report", "say", "find", "mention", "note", "tell", "complain", "flag", "notice", "explain",
+    "confirm", "write", "state", "claim", "point", "feel", "think",
+}  # fmt: skip
+_FEELINGS = {"frustrated", "annoyed", "upset", "unhappy", "confused", "worried", "surprised"}
+
+
+def _reported(root: Token) -> Token:
+    """The clause someone reports or is upset about, else the root itself."""
+    for _ in range(2):
+        holder = root
+        if root.lemma_.lower() == "be":
+            holder = next((c for c in root.children if c.lower_ in _FEELINGS), root)
+        elif root.lemma_.lower() not in _REPORTING and root.lower_ not in _FEELINGS:
+            return root
+        clause = next(
+            (c for c in holder.children if c.dep_ == "ccomp" and c.pos_ in {"VERB", "AUX"}), None
+        )
+        if clause is None:
+            return root
+        root = clause
+    return root
+
+
+def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
+    root = _reported(root)
+    for rule in (requested, conditional, missing, slow_or_hard):
+        made = rule(sent, root)
+        if made is not None:
+            return made, 0.85
     if root.pos_ in {"NOUN", "PROPN"}:  # a fragment such as "Keyboard shortcuts please."
-        return _capitalise("Add " + _object_phrase(root)), 0.7
+        return object_statement(sorted(root.subtree, key=lambda t: t.i)), 0.7
     subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
     if (
         root.lemma_.lower() in _BENEFIT
@@ -267,30 +259,46 @@ def make_statement(sent: Span | Doc) -> tuple[str, float]:
         and subject.pos_ in {"NOUN", "PROPN"}
         and any(c.dep_ == "aux" and c.lower_ in _MODALS for c in root.children)
     ):  # "Webhooks for invoice.paid would make my life easier"
-        return _capitalise("Add " + _object_phrase(subject)), 0.7
+        return "Add " + subtree_phrase(subject), 0.7
+    repair = _fix_subject(root)
+    if repair is not None:
+        return repair, 0.7
     verb = _content_verb(root)
     fault = _fault_statement(root, verb)
     if fault is not None:
         return fault, 0.6
     problem = _described_problem(root)
     if problem is not None:
-        return _capitalise(problem), 0.5
+        return problem, 0.5
     lemma = verb.lemma_.lower() if verb is not None else ""
-    if verb is not None and lemma in _WISH | {"see", "have", "get"}:
-        obj = next((c for c in verb.children if c.dep_ in {"dobj", "attr"}), None)
+    if verb is not None and lemma in _WISH | {"see", "have", "get", "look", "wait"}:
+        obj = next(
+            (c for c in verb.children if c.dep_ in {"dobj", "attr"} and c.lower_ not in _AMOUNTS),
+            None,
+        )
+        obj = obj if obj is not None else _asked_for(verb)
         action = _wrapped_action(obj)
         if action is not None:
-            return _capitalise(_verb_statement(action)), 0.85
+            return verb_statement(action), 0.85
         if obj is not None:
-            return _capitalise("Add " + _object_phrase(obj)), 0.8
+            return object_statement(sorted(obj.subtree, key=lambda t: t.i)), 0.8
+    if verb is None and root.lemma_.lower() in _WISH:  # "We need SAML single sign-on" mis-parsed
+        tokens = [
+            t
+            for child in root.children
+            if child.i > root.i and child.dep_ not in {"advcl", "punct", "mark", "cc"}
+            for t in child.subtree
+        ]
+        if any(t.pos_ in {"NOUN", "PROPN"} for t in tokens):
+            return object_statement(sorted(tokens, key=lambda t: t.i)), 0.6
     if verb is not None:
-        statement = _verb_statement(verb)
+        statement = verb_statement(verb)
         if len(statement.split()) >= 2:
-            return _capitalise(statement), 0.9
+            return statement, 0.9
     for child in root.children:
         if child.dep_ in {"dobj", "attr", "nsubj"} and child.pos_ in {"NOUN", "PROPN"}:
-            return _capitalise("Add " + _object_phrase(child)), 0.5
+            return "Add " + subtree_phrase(child), 0.5
     chunks = list(sent.noun_chunks) if sent.has_annotation("DEP") else []
     if chunks:
-        return _capitalise("Add " + _phrase(list(chunks[0]))), 0.4
-    return _capitalise(_phrase(list(sent))), 0.3
+        return "Add " + phrase(list(chunks[0])), 0.4
+    return phrase(list(sent)), 0.3

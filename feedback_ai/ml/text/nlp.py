@@ -44,8 +44,12 @@ def _tag_maps(nlp: Language) -> tuple[dict[str, dict], dict[tuple[str, str], dic
         keys = set(pattern[0])
         if keys == {"TAG"}:
             by_tag[pattern[0]["TAG"]] = rule["attrs"]
-        elif keys == {"TAG", "LOWER"} and isinstance(pattern[0]["LOWER"], str):
-            by_word[(pattern[0]["TAG"], pattern[0]["LOWER"])] = rule["attrs"]
+        elif keys == {"TAG", "LOWER"} and isinstance(pattern[0]["TAG"], str):
+            lower = pattern[0]["LOWER"]
+            # {"IN": [...]} lists hold the common forms ("is", "'s", "are" -> AUX, lemma "be").
+            words = [lower] if isinstance(lower, str) else lower.get("IN", [])
+            for word in words:
+                by_word[(pattern[0]["TAG"], word)] = rule["attrs"]
     return by_tag, by_word
 
 
@@ -71,6 +75,11 @@ def load_parser() -> Language:
         for (t, w), a in by_word.items()
         if "POS" in a
     }
+    lemma_of_word = {
+        (strings.add(t), strings.add(w)): strings.add(a["LEMMA"])
+        for (t, w), a in by_word.items()
+        if "LEMMA" in a
+    }
     morph_of = {strings.add(t): a.get("MORPH") for t, a in by_tag.items()}
     # Only verb lemmas are read by the statement rules; the rule lemmatizer costs ~50 us a word.
     wanted = {POS_IDS["VERB"], POS_IDS["AUX"]}
@@ -84,6 +93,12 @@ def load_parser() -> Language:
         out = []
         for i, (tag, lower) in enumerate(values):
             pos = pos_of_word.get((tag, lower)) or pos_of_tag.get(tag, x_pos)
+            fixed = lemma_of_word.get((tag, lower))
+            if (
+                fixed is not None
+            ):  # "is", "are", "has", "'d": the ruler's lemma, as the full pipeline
+                out.append((pos, fixed))
+                continue
             if pos not in wanted:
                 out.append((pos, lower))
                 continue

@@ -7,8 +7,9 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.predict import predict
+from feedback_ai.ml.text.pii import prepare
 from feedback_ai.ml.training.dataset import Example
-from feedback_ai.ml.training.fit import requirement_sentences
+from feedback_ai.ml.training.fit import annotated_sentences
 from feedback_ai.ml.types import FeedbackInput
 
 
@@ -89,11 +90,29 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
     return metrics
 
 
-def _requirement_metrics(model: FeedbackModel, examples: list[Example]) -> dict:
-    sentences, labels, statements = requirement_sentences(examples)
+def requirement_scores(
+    model: FeedbackModel, examples: list[Example]
+) -> tuple[list[str], list[bool], list[str | None], np.ndarray]:
+    """The annotated sentences, their labels and statements, and the detector's scores in context."""
+    sentences, labels, statements, items = annotated_sentences(examples)
     detector = model.requirement_detector
     assert detector is not None
-    guess = detector.scores(sentences) >= detector.threshold_
+    context = None
+    if model.kind_head is not None and getattr(detector, "context_classes_", None):
+        annotated = [ex for ex in examples if ex.requirements is not None]
+        X = model.featurizer.transform(
+            [prepare(ex.text).text for ex in annotated], sources=[ex.source for ex in annotated]
+        )
+        context = model.kind_head.predict_proba(X)
+    scores = detector.scores(sentences, items=items, item_context=context)
+    return sentences, labels, statements, scores
+
+
+def _requirement_metrics(model: FeedbackModel, examples: list[Example]) -> dict:
+    sentences, labels, statements, scores = requirement_scores(model, examples)
+    detector = model.requirement_detector
+    assert detector is not None
+    guess = scores >= detector.threshold_
     truth = np.asarray(labels, dtype=bool)
     p, r, f, _ = precision_recall_fscore_support(truth, guess, average="binary", zero_division=0)
     hits = [k for k in range(len(sentences)) if truth[k] and guess[k]]

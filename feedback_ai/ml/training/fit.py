@@ -34,13 +34,22 @@ def requirement_sentences(
     examples: list[Example],
 ) -> tuple[list[str], list[bool], list[str | None]]:
     """Split annotated items into sentences, each labelled with whether it states a requirement."""
+    sentences, labels, statements, _ = annotated_sentences(examples)
+    return sentences, labels, statements
+
+
+def annotated_sentences(
+    examples: list[Example],
+) -> tuple[list[str], list[bool], list[str | None], np.ndarray]:
+    """As `requirement_sentences`, plus the index (among annotated examples) of each one's item."""
     annotated = [ex for ex in examples if ex.requirements is not None]
     mapped = [prepare(ex.text) for ex in annotated]
     spans = sentence_spans([m.text for m in mapped])
     sentences: list[str] = []
     labels: list[bool] = []
     statements: list[str | None] = []
-    for ex, m, sents in zip(annotated, mapped, spans, strict=True):
+    items: list[int] = []
+    for item, (ex, m, sents) in enumerate(zip(annotated, mapped, spans, strict=True)):
         targets = []
         for req in ex.requirements or ():
             at = ex.text.find(req.sentence)
@@ -59,7 +68,24 @@ def requirement_sentences(
             sentences.append(m.text[start:end])
             labels.append(hit is not None)
             statements.append(hit)
-    return sentences, labels, statements
+            items.append(item)
+    return sentences, labels, statements, np.asarray(items, dtype=np.int64)
+
+
+def _kind_context(
+    examples: list[Example], kind_rows: list[int], kind_head: SingleLabelHead | None
+) -> tuple[np.ndarray | None, list[str]]:
+    """Out-of-fold kind probabilities of each annotated example (zeros where it has no kind)."""
+    oof = getattr(kind_head, "oof_proba_", None)
+    if kind_head is None or oof is None:
+        return None, []
+    row_of = {i: r for r, i in enumerate(kind_rows)}
+    annotated = [i for i, ex in enumerate(examples) if ex.requirements is not None]
+    context = np.zeros((len(annotated), oof.shape[1]))
+    for a, i in enumerate(annotated):
+        if i in row_of:
+            context[a] = oof[row_of[i]]
+    return context, [str(c) for c in kind_head.classes_]
 
 
 def fit_model(
@@ -102,10 +128,11 @@ def fit_model(
             X[theme_rows], Y, labels=ids
         )
     detector = None
-    sentences, labels, _ = requirement_sentences(examples)
+    sentences, labels, _, items = annotated_sentences(examples)
     if sentences and 0 < sum(labels) < len(labels):
+        context, classes = _kind_context(examples, kind_rows, kind_head)
         detector = RequirementDetector(C=config.C, random_state=config.random_state).fit(
-            sentences, labels
+            sentences, labels, items=items, item_context=context, context_classes=classes
         )
     if kind_head is None and theme_head is None:
         raise DataError("The data labels neither `kind` nor `themes`; nothing to train.")
