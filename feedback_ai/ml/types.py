@@ -92,9 +92,23 @@ class CandidateRequirement:
     confidence: float
 
 
+@dataclass(frozen=True, slots=True)
+class SentenceKind:
+    """The kind of one sentence (or contrast clause) of an item, as the kind head scores it alone."""
+
+    kind: str
+    score: float
+    evidence: Evidence
+
+
 @dataclass(slots=True)
 class Prediction:
-    """Everything the model says about one item."""
+    """Everything the model says about one item.
+
+    `kind_scores` is the distribution over the whole item. When a concrete defect or ask in one
+    sentence decided the kind (see ml/heads/sentence_kinds.py), `kind` is that sentence's kind and
+    `kind_score` its probability; `sentence_kinds` lists every sentence's kind either way.
+    """
 
     kind: str | None
     kind_score: float | None
@@ -108,6 +122,7 @@ class Prediction:
     language: str
     flags: list[str] = field(default_factory=list)
     model_version: str = ""
+    sentence_kinds: list[SentenceKind] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
