@@ -25,7 +25,7 @@ MOOD_KINDS = frozenset({"complaint", "praise", "other"})
 ACTIONABLE_KINDS = ("bug", "feature_request")
 # A segment decides only when the head calls it actionable more likely than not: the kind head's
 # probabilities are calibrated, so 0.5 means "more likely this than everything else together".
-SEGMENT_THRESHOLD = 0.5
+SEGMENT_THRESHOLD = 0.6
 # Contrast words that open a clause with its own intent; the word itself starts the new clause.
 _CLAUSE = re.compile(
     r"(?:,|;|\s)\s*(?=(?:but|however|except|although|though|only problem|only issue|"
