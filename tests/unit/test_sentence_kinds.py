@@ -45,3 +45,11 @@ def test_weak_segments_and_non_mood_kinds_keep_the_item_kind() -> None:
     strong = _proba([("question", 0.9), ("bug", 0.95)])
     assert decide("question", CLASSES, strong) == ("question", None)
     assert decide("complaint", CLASSES, None) == ("complaint", None)
+
+
+def test_item_without_a_trace_of_the_kind_is_not_overruled() -> None:
+    proba = _proba([("praise", 0.9), ("bug", 0.95)])
+    item = [0.01, 0.05, 0.02, 0.02, 0.88, 0.02]  # CLASSES order: bug gets 0.01 on the whole item
+    assert decide("praise", CLASSES, proba, item) == ("praise", None)
+    item[0], item[4] = 0.3, 0.59
+    assert decide("praise", CLASSES, proba, item) == ("bug", 1)

@@ -55,7 +55,9 @@ def label_batch(
         out.segment_scores = [None if p is None else np.round(p, 4).tolist() for p in segment_proba]
         for row, p in enumerate(segment_proba):
             if p is not None:
-                out.kinds[row], out.deciders[row] = decide(out.kinds[row], out.kind_classes, p)
+                out.kinds[row], out.deciders[row] = decide(
+                    out.kinds[row], out.kind_classes, p, out.kind_scores[row]
+                )
         rows: dict[str, list[int]] = {}
         for row, kind in enumerate(out.kinds):
             rows.setdefault(kind, []).append(row)

@@ -6,9 +6,10 @@ mood's kind (praise, complaint); the PM needs the crash or the ask. So the kind 
 scores each segment of a multi-segment item: its sentences, and within a sentence the clauses that a
 contrast word ("but", "however", "except", ...) opens, since app reviews often run on without stops.
 
-The item keeps its own kind unless that kind is a mood (`complaint`, `praise`, `other`) and one of its
-segments is itself called `bug` or `feature_request` with probability >= SEGMENT_THRESHOLD: then the
-most confident such segment decides. `question` is left alone (a question about a defect is routed as a
+The item keeps its own kind unless that kind is a mood (`complaint`, `praise`, `other`), one of its
+segments is itself called `bug` or `feature_request` with probability >= SEGMENT_THRESHOLD, and the
+whole item gives that kind at least ITEM_FLOOR (a sentence may not impose a kind that the item as a
+whole shows no trace of): then the most confident such segment decides. `question` is left alone (a question about a defect is routed as a
 question). Single-segment items cost nothing extra: their one segment is the item.
 """
 
@@ -77,7 +78,10 @@ def score_segments(
 
 
 def decide(
-    item_kind: str, classes: list[str], segment_proba: np.ndarray | None
+    item_kind: str,
+    classes: list[str],
+    segment_proba: np.ndarray | None,
+    item_proba: list[float] | None = None,
 ) -> tuple[str, int | None]:
     """The item's kind and the index of the segment that decided it (None: the item itself)."""
     if segment_proba is None or item_kind not in MOOD_KINDS:
@@ -87,6 +91,8 @@ def decide(
         if kind not in classes:
             continue
         j = classes.index(kind)
+        if item_proba is not None and item_proba[j] < ITEM_FLOOR:
+            continue
         column = segment_proba[:, j]
         for i in np.flatnonzero(
             (np.argmax(segment_proba, axis=1) == j) & (column >= SEGMENT_THRESHOLD)
