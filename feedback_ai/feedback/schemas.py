@@ -176,7 +176,8 @@ class ClassifyResult(BaseModel):
     sentence_kinds: list[SentenceKindPublic] = Field(
         default_factory=list,
         description="Each sentence's own kind; a concrete defect or ask in one sentence can decide "
-        "`kind`. Returned by /v1/classify; empty on stored predictions.",
+        "`kind`. Listed for one-sentence items and for items whose kind a sentence could change "
+        "(praise, complaint, other); returned by /v1/classify, empty on stored predictions.",
     )
 
 

@@ -82,7 +82,9 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
         X.sort_indices()
         sentences = sentence_spans(texts)
         segments = [segment_spans(t, s) for t, s in zip(texts, sentences, strict=True)]
-        labels = label_batch(model, X, score_segments(model, texts, sources, segments))
+        labels = label_batch(
+            model, X, lambda rows: score_segments(model, texts, sources, segments, rows)
+        )
         candidates = _candidates(model, [m for _, m, _ in prepared], sentences)
         for row, (i, mapped, flags) in enumerate(prepared):
             results[i] = _assemble(

@@ -107,7 +107,9 @@ class Prediction:
 
     `kind_scores` is the distribution over the whole item. When a concrete defect or ask in one
     sentence decided the kind (see ml/heads/sentence_kinds.py), `kind` is that sentence's kind and
-    `kind_score` its probability; `sentence_kinds` lists every sentence's kind either way.
+    `kind_score` its probability. `sentence_kinds` lists each sentence's kind for one-sentence items
+    and for items whose kind a sentence could change; it is empty for other multi-sentence items,
+    whose sentences are not scored (that keeps predict's cost flat).
     """
 
     kind: str | None

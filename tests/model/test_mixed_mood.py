@@ -73,7 +73,8 @@ class TestInvariance:
 class TestSentenceKinds:
     def test_each_sentence_has_its_kind_and_offsets(self, model) -> None:
         text = (
-            "Great app, my whole team loves it. But the Jira sync fails with error 500 every night."
+            "Honestly a lovely product and the onboarding was great. "
+            "However the invoice PDF shows the wrong total."
         )
         pred = _one(model, text, "support_ticket")
         assert pred.kind == "bug"
@@ -84,7 +85,11 @@ class TestSentenceKinds:
             assert 0.0 < s.score <= 1.0
         # The kind's explanation points at the sentence that decided it.
         kind_expl = next(e for e in pred.explanations if e.head == "kind")
-        assert kind_expl.evidence is not None and "sync fails" in kind_expl.evidence.text
+        assert kind_expl.evidence is not None and "wrong total" in kind_expl.evidence.text
+
+    def test_item_called_actionable_as_a_whole_needs_no_sentence_scores(self, model) -> None:
+        pred = _one(model, "The export button does nothing. It fails with error 500 every time.")
+        assert pred.kind == "bug" and pred.sentence_kinds == []
 
     def test_one_sentence_item_shares_the_item_kind(self, model) -> None:
         pred = _one(model, "Please add SSO with Okta.", "sales_note")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
 from feedback_ai.ml.heads.explain import EvidencePicker, make_evidence, top_terms
-from feedback_ai.ml.heads.sentence_kinds import decide
+from feedback_ai.ml.heads.sentence_kinds import decide, may_decide
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.text.normalize import MappedText
 from feedback_ai.ml.types import Explanation, ScoredLabel, SentenceKind, TermWeight
@@ -35,11 +36,12 @@ class BatchLabels:
 def label_batch(
     model: FeedbackModel,
     X: sp.csr_matrix,
-    segment_proba: list[np.ndarray | None] | None = None,
+    segment_scorer: Callable[[list[int]], list[np.ndarray | None]] | None = None,
 ) -> BatchLabels:
     """Run both heads on the design matrix and explain every label they choose.
 
-    `segment_proba` (from sentence_kinds.score_segments) lets an actionable segment decide a kind.
+    `segment_scorer(rows)` (sentence_kinds.score_segments) scores the segments of the rows whose kind
+    a segment may change, so that an actionable segment may decide it.
     """
     out = BatchLabels()
     terms = model.featurizer.word_terms_cache()
@@ -50,7 +52,12 @@ def label_batch(
         out.kind_classes = head.classes_.tolist()
         out.kinds = [out.kind_classes[j] for j in np.argmax(proba, axis=1).tolist()]
         out.kind_scores = np.round(proba, 4).tolist()
-        segment_proba = segment_proba or [None] * len(out.kinds)
+        moods = [
+            row
+            for row, kind in enumerate(out.kinds)
+            if may_decide(kind, out.kind_classes, out.kind_scores[row])
+        ]
+        segment_proba = segment_scorer(moods) if segment_scorer else [None] * len(out.kinds)
         out.deciders = [None] * len(out.kinds)
         out.segment_scores = [None if p is None else np.round(p, 4).tolist() for p in segment_proba]
         for row, p in enumerate(segment_proba):
@@ -133,11 +140,14 @@ def _sentence_kinds(
     item_kind: str,
     item_score: float,
 ) -> list[SentenceKind]:
-    """Each segment's own kind; a lone segment is the item, so it shares the item's kind."""
+    """Each segment's own kind; a lone segment is the item, so it shares the item's kind.
+
+    Segments of items that were not scored (their kind was not a mood) are not listed.
+    """
     if segment_scores is None:
-        return [
-            SentenceKind(item_kind, item_score, make_evidence(mapped, s, e)) for s, e in segments
-        ]
+        if len(segments) != 1:
+            return []
+        return [SentenceKind(item_kind, item_score, make_evidence(mapped, *segments[0]))]
     out = []
     for (s, e), scores in zip(segments, segment_scores, strict=True):
         j = max(range(len(scores)), key=scores.__getitem__)

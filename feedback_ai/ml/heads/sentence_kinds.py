@@ -11,6 +11,10 @@ segments is itself called `bug` or `feature_request` with probability >= SEGMENT
 whole item gives that kind at least ITEM_FLOOR (a sentence may not impose a kind that the item as a
 whole shows no trace of): then the most confident such segment decides. `question` is left alone (a question about a defect is routed as a
 question). Single-segment items cost nothing extra: their one segment is the item.
+
+Cost: featurizing segments is most of predict's extra work, so only items the rule may change (a mood
+kind, an actionable kind at ITEM_FLOOR or more, several segments) have their segments scored; the
+`sentence_kinds` of other items with several segments stay empty.
 """
 
 from __future__ import annotations
@@ -57,12 +61,14 @@ def score_segments(
     texts: Sequence[str],
     sources: Sequence[str],
     segments: Sequence[list[tuple[int, int]]],
+    rows: Sequence[int] | None = None,
 ) -> list[np.ndarray | None]:
-    """Kind probabilities per segment (rows in segment order), None for single-segment items."""
+    """Kind probabilities per segment of `rows` (default all), None for single-segment items."""
     out: list[np.ndarray | None] = [None] * len(texts)
     if model.kind_head is None:
         return out
-    owners = [row for row, spans in enumerate(segments) if len(spans) > 1]
+    rows = range(len(texts)) if rows is None else rows
+    owners = [row for row in rows if len(segments[row]) > 1]
     if not owners:
         return out
     pieces = [texts[row][s:e] for row in owners for s, e in segments[row]]
@@ -76,6 +82,13 @@ def score_segments(
         out[row] = proba[at : at + n]
         at += n
     return out
+
+
+def may_decide(item_kind: str, classes: list[str], item_proba: list[float]) -> bool:
+    """Whether a segment could change this item's kind: worth scoring its segments at all."""
+    return item_kind in MOOD_KINDS and any(
+        item_proba[classes.index(k)] >= ITEM_FLOOR for k in ACTIONABLE_KINDS if k in classes
+    )
 
 
 def decide(
