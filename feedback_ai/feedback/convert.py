@@ -13,6 +13,7 @@ from feedback_ai.feedback.schemas import (
     ExplanationPublic,
     FeedbackPublic,
     PredictionPublic,
+    SentenceKindPublic,
     TermWeightPublic,
     ThemeScore,
 )
@@ -141,4 +142,10 @@ def classify_result(pred: ModelPrediction, *, theme_names: Mapping[str, str]) ->
         language=pred.language,
         flags=list(pred.flags),
         model_version=pred.model_version,
+        sentence_kinds=[
+            SentenceKindPublic(
+                kind=s["kind"], score=s["score"], evidence=evidence_span(s["evidence"], masked)
+            )
+            for s in data["sentence_kinds"]
+        ],
     )

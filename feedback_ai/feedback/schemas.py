@@ -151,6 +151,14 @@ class CandidatePublic(BaseModel):
     confidence: float
 
 
+class SentenceKindPublic(BaseModel):
+    """The kind of one sentence (or contrast clause) of the item, scored on its own."""
+
+    kind: str
+    score: float
+    evidence: EvidenceSpan
+
+
 class ClassifyResult(BaseModel):
     """What the model says about one text."""
 
@@ -165,6 +173,12 @@ class ClassifyResult(BaseModel):
     language: str
     flags: list[str]
     model_version: str
+    sentence_kinds: list[SentenceKindPublic] = Field(
+        default_factory=list,
+        description="Each sentence's own kind; a concrete defect or ask in one sentence can decide "
+        "`kind`. Listed for one-sentence items and for items whose kind a sentence could change "
+        "(praise, complaint, other); returned by /v1/classify, empty on stored predictions.",
+    )
 
 
 class PredictionPublic(ClassifyResult):

@@ -9,6 +9,7 @@ import sklearn
 
 from feedback_ai.ml.heads.explain import make_evidence
 from feedback_ai.ml.heads.labels import BatchLabels, item_labels, label_batch
+from feedback_ai.ml.heads.sentence_kinds import score_segments, segment_spans
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.text.language import guess_language
 from feedback_ai.ml.text.nlp import sentence_spans
@@ -81,7 +82,10 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
         X = model.featurizer.transform(texts, sources=sources)
         X.sort_indices()
         sentences = sentence_spans(texts)
-        labels = label_batch(model, X)
+        segments = [segment_spans(t, s) for t, s in zip(texts, sentences, strict=True)]
+        labels = label_batch(
+            model, X, lambda rows: score_segments(model, texts, sources, segments, rows)
+        )
         candidates = _candidates(model, [m for _, m, _ in prepared], sentences, labels)
         for row, (i, mapped, flags) in enumerate(prepared):
             results[i] = _assemble(
@@ -91,6 +95,7 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
                 mapped=mapped,
                 flags=flags,
                 sentences=sentences[row],
+                segments=segments[row],
                 candidates=candidates[row],
             )
     return [r for r in results if r is not None]
@@ -149,9 +154,10 @@ def _assemble(
     mapped: MappedText,
     flags: list[str],
     sentences: list[tuple[int, int]],
+    segments: list[tuple[int, int]],
     candidates: list[CandidateRequirement],
 ) -> Prediction:
-    fields = item_labels(labels, row=row, mapped=mapped, sentences=sentences)
+    fields = item_labels(labels, row=row, mapped=mapped, sentences=sentences, segments=segments)
     return Prediction(
         **fields,
         unassigned=model.theme_head is not None and not fields["themes"],

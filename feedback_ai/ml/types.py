@@ -92,9 +92,25 @@ class CandidateRequirement:
     confidence: float
 
 
+@dataclass(frozen=True, slots=True)
+class SentenceKind:
+    """The kind of one sentence (or contrast clause) of an item, as the kind head scores it alone."""
+
+    kind: str
+    score: float
+    evidence: Evidence
+
+
 @dataclass(slots=True)
 class Prediction:
-    """Everything the model says about one item."""
+    """Everything the model says about one item.
+
+    `kind_scores` is the distribution over the whole item. When a concrete defect or ask in one
+    sentence decided the kind (see ml/heads/sentence_kinds.py), `kind` is that sentence's kind and
+    `kind_score` its probability. `sentence_kinds` lists each sentence's kind for one-sentence items
+    and for items whose kind a sentence could change; it is empty for other multi-sentence items,
+    whose sentences are not scored (that keeps predict's cost flat).
+    """
 
     kind: str | None
     kind_score: float | None
@@ -108,6 +124,7 @@ class Prediction:
     language: str
     flags: list[str] = field(default_factory=list)
     model_version: str = ""
+    sentence_kinds: list[SentenceKind] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""
