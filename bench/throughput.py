@@ -3,6 +3,10 @@
 Usage: python bench/throughput.py [--model DIR] [--items 2000] [--runs 5]
 Prints items/s per run, the median, and the peak RSS. Typical items: the 1-3 sentence texts of the
 golden set, then of the seed, each text once (no item repeats within a run of up to ~2,800 items).
+
+Machines differ by up to 3x, so each run also times spaCy's blank English tokenizer on the same
+items, right before predict, and prints how many times slower predict is: the ratio is the figure
+that carries from one machine to another (target: within 25x).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import gc
 import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,6 +26,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("RAYON_NUM_THREADS", "1")
+
+import spacy
 
 from feedback_ai.ml import FeedbackInput, load_model, predict
 from feedback_ai.ml.text.nlp import sentence_spans
@@ -42,6 +49,15 @@ def typical_items(n: int) -> list[FeedbackInput]:
     return [pool[i % len(pool)] for i in range(n)]
 
 
+def tokenizer_rate(nlp: spacy.Language, texts: list[str], batch: int) -> float:
+    """Items/s of a blank pipeline (tokenizer only) over the texts, in the same batches as predict."""
+    started = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        for _ in nlp.pipe(texts[i : i + batch]):
+            pass
+    return len(texts) / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -55,11 +71,15 @@ def main() -> None:
         args.model = train_model(models_dir=tempfile.mkdtemp(), holdout=0.0, version="bench").path
     model = load_model(args.model)
     items = typical_items(args.items)
+    texts = [item.text for item in items]
     print(f"{len(items)} items, {len({i.text for i in items})} distinct")
     predict(model, items[:200])  # warm-up: loads spaCy and the embeddings
+    blank = spacy.blank("en")
+    tokenizer_rate(blank, texts, args.batch)  # warm-up: fills its vocabulary and cache
     gc.freeze()  # as the service does once the model is loaded: the model leaves GC scans
-    rates = []
+    rates, token_rates, ratios = [], [], []
     for run in range(args.runs):
+        token_rates.append(tokenizer_rate(blank, texts, args.batch))
         started = time.perf_counter()
         n_candidates = 0
         for i in range(0, len(items), args.batch):
@@ -68,12 +88,20 @@ def main() -> None:
             )
         elapsed = time.perf_counter() - started
         rates.append(len(items) / elapsed)
-        print(f"run {run + 1}: {rates[-1]:,.0f} items/s ({n_candidates} candidate requirements)")
+        ratios.append(token_rates[-1] / rates[-1])
+        print(
+            f"run {run + 1}: predict {rates[-1]:,.0f} items/s ({n_candidates} candidate "
+            f"requirements); blank tokenizer {token_rates[-1]:,.0f} items/s; "
+            f"predict is {ratios[-1]:.1f}x slower"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    median = statistics.median
     print(
-        f"median {statistics.median(rates):,.0f} items/s over {args.runs} runs of {len(items)} items; "
-        f"peak RSS {peak_mb:,.0f} MB; target >= 2,000 items/s"
+        f"median over {args.runs} runs of {len(items)} items: predict {median(rates):,.0f} items/s, "
+        f"blank tokenizer {median(token_rates):,.0f} items/s, ratio {median(ratios):.1f}x "
+        f"(range {min(ratios):.1f}-{max(ratios):.1f}x; target <= 25x); peak RSS {peak_mb:,.0f} MB"
     )
+    print(f"python {sys.version.split()[0]}, spaCy {spacy.__version__}, {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
