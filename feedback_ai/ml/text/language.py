@@ -10,7 +10,6 @@ own function words in the text.
 
 from __future__ import annotations
 
-import copy
 import importlib
 import re
 from functools import lru_cache
@@ -44,17 +43,39 @@ _FOREIGN_STOP: dict[str, frozenset[str]] = {c: _stop_words(c) for c in LATIN_LAN
 _ENGLISH_ONLY = frozenset(EN_STOP).difference(*_FOREIGN_STOP.values())
 
 
+# Languages the identifier may name for text mostly in other scripts than Latin.
+OTHER_SCRIPTS: tuple[str, ...] = (
+    *("ru", "uk", "bg", "sr", "mk", "be", "kk", "el", "he", "ar", "fa", "ur", "hi", "mr", "ne"),
+    *("bn", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my", "ka", "hy", "am"),
+    *("zh", "ja", "ko"),
+)
+
+
 @lru_cache(maxsize=1)
 def _identifiers() -> tuple[LanguageIdentifier, LanguageIdentifier]:
-    """(all of the model's languages, Latin-script set): one model loaded once (~1 s)."""
-    every = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    latin = copy.copy(every)  # shares the model's arrays; set_languages selects columns anew
-    latin.set_languages(list(LATIN_LANGUAGES))
-    return every, latin
+    """(other scripts, Latin script): the model loaded once (~1 s), kept only for these languages.
+
+    The full model's per-language table (28 MB for 142 languages) is dropped once both are built.
+    """
+    full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+    def restricted(languages: tuple[str, ...]) -> LanguageIdentifier:
+        columns = [i for i, code in enumerate(full.nb_classes) if code in languages]
+        return LanguageIdentifier(
+            full.nb_ptc[:, columns],
+            full.nb_pc[columns],
+            [full.nb_classes[i] for i in columns],
+            full.tk_nextmove,
+            full.tk_output,
+            norm_probs=True,
+            tk_row=full.tk_row,
+        )
+
+    return restricted(OTHER_SCRIPTS), restricted(LATIN_LANGUAGES)
 
 
 def guess_language(text: str) -> str:
-    """'en', another ISO 639-1 code, 'xx' for an unknown non-Latin script, or 'und' with no letters."""
+    """'en', another ISO 639-1 code, or 'und' when the text has no letters."""
     if text.isascii():
         if not _ASCII_LETTER.search(text):
             return "und"
@@ -63,8 +84,7 @@ def guess_language(text: str) -> str:
         if not letters:
             return "und"
         if sum(1 for ch in letters if ord(ch) > 0x24F) / len(letters) > 0.5:
-            code = _identifiers()[0].classify(text)[0]
-            return "xx" if code in ("en", "zxx") else code
+            return _identifiers()[0].classify(text)[0]
     words = _WORD.findall(text.lower())
     english = sum(1 for word in words if word in _ENGLISH_ONLY)
     if english >= 2 and english >= 0.1 * len(words):
