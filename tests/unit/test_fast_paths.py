@@ -198,3 +198,9 @@ def test_hash_table_finds_every_key_and_only_those() -> None:
     assert (table.lookup(absent) == -1).all()
     counts = count_matrix(np.array([1, 0, 1, 1]), np.array([2, 0, 2, 0]), shape=(3, 4))
     assert counts.toarray().tolist() == [[1, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]]
+    rows, cols = rng.integers(0, 50, 20_000), rng.integers(0, 300, 20_000)
+    dense = np.zeros((60, 300), dtype=np.float32)
+    np.add.at(dense, (rows, cols), 1.0)
+    counts = count_matrix(rows, cols, shape=(60, 300))
+    assert counts.has_sorted_indices and counts.nnz == np.count_nonzero(dense)
+    assert np.array_equal(counts.toarray(), dense)
