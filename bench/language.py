@@ -2,7 +2,8 @@
 
 Usage: python bench/language.py [--data DIR]
 Runs `guess_language` (the check predict runs on every item) over English texts: the golden set,
-the seed, BANKING77's test split and the CLAP app reviews (DIR, default ../shared/datasets). A
+the seed, BANKING77's test split, the CLAP app reviews, CLINC150 and PROMISE (DIR, default
+../shared/datasets). A
 flagged English item goes unscored, so the false-positive rate is the figure to keep at zero. It
 also counts what the identifier alone would flag, without the English-function-word fast path.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import statistics
 import time
@@ -38,7 +40,15 @@ def english_sets(data: Path) -> dict[str, list[str]]:
     if clap.exists():
         with clap.open(newline="") as f:
             sets["clap rq1 reviews"] = [row["review"] for row in csv.DictReader(f)]
-    if len(sets) < 4:
+    clinc = data / "clinc150" / "data_full.json"
+    if clinc.exists():
+        splits = json.loads(clinc.read_text())
+        sets["clinc150 all splits"] = [text for rows in splits.values() for text, _ in rows]
+    promise = data / "promise_nfr" / "PROMISE_exp.csv"
+    if promise.exists():
+        with promise.open(newline="", encoding="utf-8", errors="replace") as f:
+            sets["promise_exp"] = [row["RequirementText"] for row in csv.DictReader(f)]
+    if len(sets) < 6:
         print(f"public datasets not found under {data} (pass --data): bundled data only")
     return {name: [prepare(t).text[:PREDICT_CHARS] for t in texts] for name, texts in sets.items()}
 

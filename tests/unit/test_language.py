@@ -99,6 +99,13 @@ ENGLISH = [
     "The Mes documents folder is empty since the update",
     "Please translate the app to Spanish",
     "The dashboard takes forever to load since the update",
+    # Words that other languages share with English ("i", "do", "my", "by", "plus", "de").
+    "how do i add my team",
+    "i go by kim",
+    "go by bus",
+    "do i owe tax",
+    "add 5 plus 7 plus 9",
+    "i am the admin",
 ]
 
 

@@ -4,8 +4,8 @@ py3langid (langid.py's n-gram naive Bayes, its model shipped inside the package)
 cheap checks around it keep short informal English from being flagged, which matters more than a
 miss because flagged items are not scored: text with plenty of English-only function words is
 English without asking the model; the model chooses only among English and the languages feedback
-here is likely to come in; and a foreign verdict needs either high confidence or that language's
-own function words in the text.
+here is likely to come in; and a foreign verdict needs that language's own function words to
+outnumber the English ones, two of them when the model is less than sure.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ _FOREIGN_STOP: dict[str, frozenset[str]] = {c: _stop_words(c) for c in LATIN_LAN
 # English function words that none of the other languages uses ("the", "with", "this"), unlike
 # "a", "in", "is", "no" or "me": the fast path counts only these.
 _ENGLISH_ONLY = frozenset(EN_STOP).difference(*_FOREIGN_STOP.values())
+_FOREIGN_ONLY: dict[str, frozenset[str]] = {c: w - EN_STOP for c, w in _FOREIGN_STOP.items()}
 
 
 # Languages the identifier may name for text mostly in other scripts than Latin.
@@ -92,7 +93,9 @@ def guess_language(text: str) -> str:
     code, confidence = _identifiers()[1].classify(text)
     if code == "en" or confidence < LIKELY:
         return "en"
+    # That language's own function words, distinct and not English too ("de", "pas", "nicht"; not
+    # "i", "do", "by", which Polish shares): "i go by brad" scores Polish, "add 5 plus 4" French.
+    own = len(_FOREIGN_ONLY[code].intersection(words))
     if confidence >= SURE:
-        return code
-    own = sum(1 for word in words if word in _FOREIGN_STOP[code])
-    return code if own >= 2 and own > english else "en"
+        return code if own >= 2 * english else "en"  # "is it safe in rio de janeiro" stays English
+    return code if own >= max(2, 2 * english) else "en"
