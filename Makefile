@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: install serve test lint format bench-quality bench-throughput bench-api bench-dedupe bench-scale clean
+.PHONY: install serve test lint format bench-quality bench-throughput bench-language bench-api bench-dedupe bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench-quality: install
 
 bench-throughput: install
 	$(BIN)/python bench/throughput.py
+
+bench-language: install
+	$(BIN)/python bench/language.py
 
 bench-api: install
 	$(BIN)/python bench/api_load.py

@@ -134,6 +134,39 @@ def test_parser_on_numpy_blas_parses_like_blis() -> None:
         ]
 
 
+# A table of 10 rows fills at once: later tokens are computed each time and must match too.
+@pytest.mark.parametrize("max_rows", [50_000, 10])
+def test_embedding_cache_gives_the_uncached_pipelines_vectors_and_parses(max_rows: int) -> None:
+    import importlib
+
+    from feedback_ai.ml.text.nlp import (
+        _cache_token_embeddings,
+        _use_numpy_gemm,
+        load_parser,
+        spacy_package_name,
+    )
+    from feedback_ai.ml.training.dataset import load_golden
+
+    assert load_parser().get_pipe("tok2vec").model.layers[0].name == "cached_embed"
+    module = importlib.import_module(spacy_package_name())
+    reference, cached = (
+        module.load(exclude=["ner"], disable=["attribute_ruler", "lemmatizer"]) for _ in range(2)
+    )
+    _use_numpy_gemm(reference)
+    _use_numpy_gemm(cached)
+    _cache_token_embeddings(cached, max_rows=max_rows)
+    texts = [ex.text[:600] for ex in load_golden()]
+    texts += ["x", "🔥", "A B", "naïve café déjà vu", "tabs\tand\nnew lines", "Okta SSO!!! pls"]
+    expected = list(reference.pipe(texts, batch_size=64))
+    # One text at a time first (a few new tokens per batch), then batches of cached and new tokens.
+    for batch_size in (1, 64, 5):
+        for doc, ref in zip(cached.pipe(texts, batch_size=batch_size), expected, strict=True):
+            assert np.array_equal(doc.tensor, ref.tensor), doc.text
+            assert [(t.tag_, t.dep_, t.head.i) for t in doc] == [
+                (t.tag_, t.dep_, t.head.i) for t in ref
+            ]
+
+
 def test_heads_score_like_sklearn() -> None:
     from feedback_ai.ml.heads.classify import MultiLabelHead, SingleLabelHead, _shifted
     from feedback_ai.ml.heads.linear import _decision
@@ -165,3 +198,9 @@ def test_hash_table_finds_every_key_and_only_those() -> None:
     assert (table.lookup(absent) == -1).all()
     counts = count_matrix(np.array([1, 0, 1, 1]), np.array([2, 0, 2, 0]), shape=(3, 4))
     assert counts.toarray().tolist() == [[1, 0, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0]]
+    rows, cols = rng.integers(0, 50, 20_000), rng.integers(0, 300, 20_000)
+    dense = np.zeros((60, 300), dtype=np.float32)
+    np.add.at(dense, (rows, cols), 1.0)
+    counts = count_matrix(rows, cols, shape=(60, 300))
+    assert counts.has_sorted_indices and counts.nnz == np.count_nonzero(dense)
+    assert np.array_equal(counts.toarray(), dense)

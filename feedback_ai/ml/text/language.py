@@ -1,196 +1,101 @@
-"""A cheap language guess: enough to flag feedback the English models should not score."""
+"""Which language a text is in: enough to flag feedback the English models should not score.
+
+py3langid (langid.py's n-gram naive Bayes, its model shipped inside the package) decides. Three
+cheap checks around it keep short informal English from being flagged, which matters more than a
+miss because flagged items are not scored: text with plenty of English-only function words is
+English without asking the model; the model chooses only among English and the languages feedback
+here is likely to come in; and a foreign verdict needs that language's own function words to
+outnumber the English ones, two of them when the model is less than sure.
+"""
 
 from __future__ import annotations
 
+import importlib
 import re
+from functools import lru_cache
 
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
 
+# Latin-script languages the identifier may answer for Latin text: Western and Central Europe plus
+# Turkish and Indonesian. Among all 140 of its languages it would guess on a few words of English
+# ("garbage" scores Italian, "ok" Czech).
+LATIN_LANGUAGES: tuple[str, ...] = (
+    *("en", "fr", "es", "de", "pt", "it", "nl", "sv", "da", "no"),
+    *("fi", "pl", "cs", "hu", "ro", "tr", "id"),
+)
+# A foreign verdict this sure stands on its own; between the two it needs function-word support.
+SURE = 0.9
+LIKELY = 0.5
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-_FOREIGN_STOP: dict[str, frozenset[str]] = {
-    "es": frozenset(
-        [
-            "el",
-            "la",
-            "los",
-            "las",
-            "de",
-            "del",
-            "que",
-            "y",
-            "en",
-            "un",
-            "una",
-            "por",
-            "con",
-            "para",
-            "es",
-            "no",
-            "se",
-            "su",
-            "al",
-            "lo",
-            "como",
-            "pero",
-            "muy",
-        ]
-    ),
-    "fr": frozenset(
-        [
-            "le",
-            "la",
-            "les",
-            "des",
-            "du",
-            "de",
-            "et",
-            "est",
-            "un",
-            "une",
-            "pour",
-            "pas",
-            "que",
-            "qui",
-            "dans",
-            "sur",
-            "avec",
-            "ne",
-            "je",
-            "nous",
-            "vous",
-            "tres",
-        ]
-    ),
-    "de": frozenset(
-        [
-            "der",
-            "die",
-            "das",
-            "und",
-            "ist",
-            "nicht",
-            "ein",
-            "eine",
-            "mit",
-            "für",
-            "auf",
-            "ich",
-            "wir",
-            "sie",
-            "es",
-            "zu",
-            "den",
-            "dem",
-            "sehr",
-            "auch",
-        ]
-    ),
-    "pt": frozenset(
-        [
-            "o",
-            "a",
-            "os",
-            "as",
-            "de",
-            "do",
-            "da",
-            "que",
-            "e",
-            "em",
-            "um",
-            "uma",
-            "para",
-            "com",
-            "não",
-            "se",
-            "por",
-            "muito",
-            "mais",
-            "mas",
-        ]
-    ),
-    "it": frozenset(
-        [
-            "il",
-            "lo",
-            "la",
-            "gli",
-            "le",
-            "di",
-            "del",
-            "che",
-            "e",
-            "è",
-            "un",
-            "una",
-            "per",
-            "con",
-            "non",
-            "si",
-            "molto",
-            "ma",
-            "sono",
-        ]
-    ),
-    "nl": frozenset(
-        [
-            "de",
-            "het",
-            "een",
-            "en",
-            "van",
-            "is",
-            "niet",
-            "dat",
-            "op",
-            "te",
-            "met",
-            "voor",
-            "zijn",
-            "ik",
-            "we",
-            "ze",
-            "maar",
-            "ook",
-        ]
-    ),
-}
-
-
-# Which stop-word lists each word is on: one dict lookup per word instead of one per language.
-_LISTS_OF: dict[str, tuple[str, ...]] = {}
-for _code, _words in (("en", EN_STOP), *_FOREIGN_STOP.items()):
-    for _word in _words:
-        _LISTS_OF[_word] = (*_LISTS_OF.get(_word, ()), _code)
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
+def _stop_words(code: str) -> frozenset[str]:
+    module = {"no": "nb"}.get(code, code)  # spaCy keeps Norwegian under Bokmål
+    return frozenset(importlib.import_module(f"spacy.lang.{module}.stop_words").STOP_WORDS)
+
+
+_FOREIGN_STOP: dict[str, frozenset[str]] = {c: _stop_words(c) for c in LATIN_LANGUAGES[1:]}
+# English function words that none of the other languages uses ("the", "with", "this"), unlike
+# "a", "in", "is", "no" or "me": the fast path counts only these.
+_ENGLISH_ONLY = frozenset(EN_STOP).difference(*_FOREIGN_STOP.values())
+_FOREIGN_ONLY: dict[str, frozenset[str]] = {c: w - EN_STOP for c, w in _FOREIGN_STOP.items()}
+
+
+# Languages the identifier may name for text mostly in other scripts than Latin.
+OTHER_SCRIPTS: tuple[str, ...] = (
+    *("ru", "uk", "bg", "sr", "mk", "be", "kk", "el", "he", "ar", "fa", "ur", "hi", "mr", "ne"),
+    *("bn", "ta", "te", "kn", "ml", "gu", "pa", "si", "th", "lo", "km", "my", "ka", "hy", "am"),
+    *("zh", "ja", "ko"),
+)
+
+
+@lru_cache(maxsize=1)
+def _identifiers() -> tuple[LanguageIdentifier, LanguageIdentifier]:
+    """(other scripts, Latin script): the model loaded once (~1 s), kept only for these languages.
+
+    The full model's per-language table (28 MB for 142 languages) is dropped once both are built.
+    """
+    full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+    def restricted(languages: tuple[str, ...]) -> LanguageIdentifier:
+        columns = [i for i, code in enumerate(full.nb_classes) if code in languages]
+        return LanguageIdentifier(
+            full.nb_ptc[:, columns],
+            full.nb_pc[columns],
+            [full.nb_classes[i] for i in columns],
+            full.tk_nextmove,
+            full.tk_output,
+            norm_probs=True,
+            tk_row=full.tk_row,
+        )
+
+    return restricted(OTHER_SCRIPTS), restricted(LATIN_LANGUAGES)
+
+
 def guess_language(text: str) -> str:
-    """'en', another ISO code, or 'und' when there is too little text to tell."""
+    """'en', another ISO 639-1 code, or 'und' when the text has no letters."""
     if text.isascii():
         if not _ASCII_LETTER.search(text):
             return "und"
-        words = _WORD.findall(text.lower())
     else:
         letters = [ch for ch in text if ch.isalpha()]
         if not letters:
             return "und"
-        non_latin = sum(1 for ch in letters if ord(ch) > 0x24F)
-        if non_latin / len(letters) > 0.5:
-            return "xx"
-        words = [w.lower() for w in _WORD.findall(text)]
-    if len(words) < 4:
+        if sum(1 for ch in letters if ord(ch) > 0x24F) / len(letters) > 0.5:
+            return _identifiers()[0].classify(text)[0]
+    words = _WORD.findall(text.lower())
+    english = sum(1 for word in words if word in _ENGLISH_ONLY)
+    if english >= 2 and english >= 0.1 * len(words):
+        return "en"  # most English feedback ends here, at a tenth of the model's cost
+    code, confidence = _identifiers()[1].classify(text)
+    if code == "en" or confidence < LIKELY:
         return "en"
-    hits = dict.fromkeys(("en", *_FOREIGN_STOP), 0)
-    for word in words:
-        for code in _LISTS_OF.get(word, ()):
-            hits[code] += 1
-    en_hits = hits["en"]
-    best, best_hits = "en", en_hits
-    for code in _FOREIGN_STOP:
-        if hits[code] > best_hits:
-            best, best_hits = code, hits[code]
-    # Short words like "a", "de", "no" are shared; demand a clear margin before leaving English.
-    if best != "en" and best_hits >= max(2, 2 * en_hits) and best_hits / len(words) >= 0.2:
-        return best
-    return "en"
+    # That language's own function words, distinct and not English too ("de", "pas", "nicht"; not
+    # "i", "do", "by", which Polish shares): "i go by brad" scores Polish, "add 5 plus 4" French.
+    own = len(_FOREIGN_ONLY[code].intersection(words))
+    if confidence >= SURE:
+        return code if own >= 2 * english else "en"  # "is it safe in rio de janeiro" stays English
+    return code if own >= max(2, 2 * english) else "en"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+import threading
 from functools import lru_cache
 
 import numpy
 from spacy.attrs import LEMMA, LOWER, POS, TAG
 from spacy.language import Language
 from spacy.tokens import Doc
-from thinc.api import NumpyOps
+from thinc.api import Model, NumpyOps
 
 from feedback_ai.errors import ArtifactError
 
@@ -63,6 +64,7 @@ def load_parser() -> Language:
     module = importlib.import_module(spacy_package_name())
     nlp = module.load(exclude=["ner"], disable=["attribute_ruler", "lemmatizer"])
     _use_numpy_gemm(nlp)
+    _cache_token_embeddings(nlp)
     by_tag, by_word = _tag_maps(nlp)
     lemmatizer = nlp.get_pipe("lemmatizer")
     strings = nlp.vocab.strings
@@ -147,6 +149,86 @@ def _use_numpy_gemm(nlp: Language) -> None:
         if model is not None:
             for node in model.walk():
                 node.ops = ops
+
+
+# Token rows kept by the embedding cache: 50k x 96 float32 is 19 MB, allocated as it fills.
+EMBED_CACHE_ROWS = 50_000
+# OpenBLAS multiplies fewer rows than this with other kernels, whose sums can differ in the last bit
+# from the blocked kernel that a whole batch gets: new rows are padded to at least this many.
+_MIN_GEMM_ROWS = 16
+
+
+class _EmbedCache:
+    """The tok2vec's first stage, per distinct token, in a bounded table shared by all batches."""
+
+    def __init__(self, width: int, max_rows: int) -> None:
+        self.slot_of: dict[bytes, int] = {}
+        self.table = numpy.zeros((max_rows, width), dtype=numpy.float32)  # pages come as used
+        self.lock = threading.Lock()
+
+
+def _cache_token_embeddings(nlp: Language, max_rows: int = EMBED_CACHE_ROWS) -> None:
+    """Compute the tok2vec's per-token embedding once per distinct token, not once per occurrence.
+
+    That stage (six hash embeddings, a 576 -> 96 maxout and a layer norm) reads only the token's own
+    attributes (NORM, PREFIX, SUFFIX, SHAPE, SPACY, IS_SPACE), never its neighbours, and costs about
+    a third of the tok2vec's arithmetic. Rows are computed by the pipeline's own layers, in blocks
+    of at least `_MIN_GEMM_ROWS`, so a cached row is the row the whole batch would have computed.
+    """
+    tok2vec = nlp.get_pipe("tok2vec").model
+    embed = tok2vec.layers[0]
+    extract, _, hashed, mixed, _ = embed.layers
+    cache = _EmbedCache(embed.get_dim("nO"), max_rows)
+
+    def rows_of(features: numpy.ndarray) -> numpy.ndarray:
+        n = len(features)
+        if n < _MIN_GEMM_ROWS:
+            features = numpy.concatenate(
+                [features, numpy.repeat(features[:1], _MIN_GEMM_ROWS - n, 0)]
+            )
+        return mixed.predict(hashed.predict(features))[:n]
+
+    def forward(model: Model, docs: list[Doc], is_train: bool):
+        if is_train:  # never during inference; training goes through the layers as built
+            return embed(docs, is_train)
+        features = extract.predict(docs)
+        lengths = [len(f) for f in features]
+        flat = numpy.ascontiguousarray(numpy.concatenate(features)) if docs else None
+        if flat is None or not len(flat):
+            return embed(docs, is_train)
+        keys = flat.view(numpy.dtype((numpy.void, flat.shape[1] * flat.itemsize))).ravel().tolist()
+        get = cache.slot_of.get
+        slots = numpy.fromiter((get(k, -1) for k in keys), dtype=numpy.int64, count=len(keys))
+        out = numpy.empty((len(flat), cache.table.shape[1]), dtype=numpy.float32)
+        hit = slots >= 0
+        out[hit] = cache.table[slots[hit]]
+        missing = numpy.flatnonzero(~hit)
+        if len(missing):
+            first: dict[bytes, int] = {}  # each new token once, in order of first occurrence
+            owner = numpy.fromiter(
+                (first.setdefault(keys[i], len(first)) for i in missing.tolist()),
+                dtype=numpy.int64,
+                count=len(missing),
+            )
+            fresh = rows_of(flat[missing[numpy.unique(owner, return_index=True)[1]]])
+            out[missing] = fresh[owner]
+            with cache.lock:
+                for key, row in first.items():
+                    n = len(cache.slot_of)
+                    if n >= len(cache.table):
+                        break
+                    if key not in cache.slot_of:
+                        cache.table[n] = fresh[row]
+                        cache.slot_of[key] = n
+        ends = numpy.cumsum(lengths)[:-1]
+        return numpy.split(out, ends), _no_backprop
+
+    cached = Model("cached_embed", forward, layers=[embed], dims={"nO": embed.get_dim("nO")})
+    tok2vec.replace_node(embed, cached)
+
+
+def _no_backprop(_):
+    raise NotImplementedError("the embedding cache is for inference only")
 
 
 # Sentence ends: terminal punctuation (with closing quotes/brackets) before whitespace, or a line break.
