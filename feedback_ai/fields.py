@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -30,10 +31,18 @@ def check_text(value: str) -> str:
     return value
 
 
+def _invisible(ch: str) -> bool:
+    # Whitespace, and the characters normalisation drops: controls, zero-width and other format
+    # characters (U+200B, U+FEFF...), unassigned and private-use code points.
+    return ch.isspace() or unicodedata.category(ch)[0] == "C"
+
+
 def check_not_blank(value: str) -> str:
-    """Refuse empty and whitespace-only text."""
-    if not value.strip():
-        raise ValueError("must not be empty or whitespace-only")
+    """Refuse empty text and text of only whitespace, control or zero-width characters."""
+    if all(_invisible(ch) for ch in value):
+        raise ValueError(
+            "must not be empty or hold only whitespace, control or zero-width characters"
+        )
     return value
 
 

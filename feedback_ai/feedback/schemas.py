@@ -46,12 +46,9 @@ class FeedbackCreate(BaseModel):
     external_id: Short | None = Field(None, description="Your id; a replay returns the stored item")
     account_id: Short | None = None
     account_name: Short | None = None
-    arr: float | None = Field(
-        None,
-        ge=0,
-        le=1e11,
-        allow_inf_nan=False,
-        description="Annual recurring revenue of the account",
+    # Strict: `true` or `"48000"` is refused instead of being stored as 1.0 or 48000.0.
+    arr: Annotated[float, Field(strict=True, ge=0, le=1e11, allow_inf_nan=False)] | None = Field(
+        None, description="Annual recurring revenue of the account (a JSON number)"
     )
     plan: Tiny | None = None
     segment: Tiny | None = None
