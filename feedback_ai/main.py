@@ -22,8 +22,13 @@ from feedback_ai.errors import ArtifactError
 from feedback_ai.feedback.router import router as feedback_router
 from feedback_ai.inference import BatchingPredictor
 from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
+from feedback_ai.ops.docs import install_docs
 from feedback_ai.ops.metrics import Metrics
-from feedback_ai.ops.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from feedback_ai.ops.middleware import (
+    ApiKeyFirstMiddleware,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+)
 from feedback_ai.ops.router import router as ops_router
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
@@ -114,7 +119,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing touches the database or the model until startup."""
     settings = settings or get_settings()
     app = FastAPI(
-        title="feedback-ai", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="feedback-ai",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -123,10 +133,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.theme_names = {}
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.include_router(ops_router)
     app.include_router(feedback_router)
     app.include_router(keys_router)
     app.include_router(requirements_router)
     app.include_router(themes_router)
+    install_docs(app)
     return app

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
     retry_after_s: int = 5
+    # /metrics: "off" (404), "public" (anyone who reaches the port), or "key": an admin API key,
+    # or metrics_token, sent as X-API-Key or Authorization: Bearer (Prometheus' bearer_token).
+    metrics_access: Literal["off", "public", "key"] = "key"
+    metrics_token: SecretStr | None = None
 
     @field_validator("max_text_chars")
     @classmethod
