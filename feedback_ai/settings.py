@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     retry_after_s: int = 5
     # /metrics: "off" (404), "public" (anyone who reaches the port), or "key": an admin API key,
     # or metrics_token, sent as X-API-Key or Authorization: Bearer (Prometheus' bearer_token).
+    # False: keep no original text at all; the masked text is stored in its place (also for the
+    # account name, the metadata and the candidate requirements' sentences).
+    store_raw_text: bool = True
     metrics_access: Literal["off", "public", "key"] = "key"
     metrics_token: SecretStr | None = None
 

@@ -84,7 +84,11 @@ async def create_feedback(
     """Store and classify one item: 201 when new, 200 when (source, external_id) was seen."""
     _check_length(body.text, settings.max_text_chars)
     (outcome,) = await ingest.ingest_async(
-        session=session, items=[body], predictor=predictor, actor_key_id=key.id
+        session=session,
+        items=[body],
+        predictor=predictor,
+        actor_key_id=key.id,
+        store_raw_text=settings.store_raw_text,
     )
     metrics.items.labels(outcome=outcome.status).inc()
     if outcome.status == "conflict":
@@ -125,7 +129,11 @@ async def create_feedback_batch(
     valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, BatchItemError)]
     outcomes = (
         await ingest.ingest_async(
-            session=session, items=[p for _, p in valid], predictor=predictor, actor_key_id=key.id
+            session=session,
+            items=[p for _, p in valid],
+            predictor=predictor,
+            actor_key_id=key.id,
+            store_raw_text=settings.store_raw_text,
         )
         if valid
         else []
