@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -109,6 +110,38 @@ def unavailable_response(retry_after_s: int) -> JSONResponse:
     )
 
 
+def _documented_methods(app: FastAPI) -> dict[str, set[str]]:
+    """OpenAPI path (template) -> its methods; built once per app."""
+    index = getattr(app.state, "documented_methods", None)
+    if index is None:
+        paths = app.openapi()["paths"]
+        index = {path: {m.upper() for m in operations} for path, operations in paths.items()}
+        app.state.documented_methods = index
+    return index
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every documented method of the request's path, for `Allow` on a 405.
+
+    Starlette names only the methods of the first route whose path matched, while a path often
+    has one route per method (GET and POST /v1/feedback). A literal path (/v1/feedback/batch)
+    wins over a template ({feedback_id}), as in routing.
+    """
+    path = request.scope["path"]
+    index = _documented_methods(request.app)
+    methods = index.get(path)
+    if methods is None:
+        methods = set()
+        for template, documented in index.items():
+            if "{" in template and _template(template).match(path):
+                methods |= documented
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     """Register handlers so that no error leaves in another shape."""
 
@@ -126,11 +159,12 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
         return error_response(422, "validation_error", message, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(
-            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response, status
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody, FieldError
 from feedback_ai.auth.models import ApiKey
@@ -142,6 +143,14 @@ async def create_feedback_batch(
     return await to_thread.run_sync(
         partial(_batch_result, parsed, valid, outcomes, names=names, key=key, metrics=metrics)
     )
+
+
+@router.api_route(
+    "/feedback/batch", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def batch_other_methods() -> None:
+    """405 (Allow: POST): without this route, GET /feedback/batch reads "batch" as an item id."""
+    raise StarletteHTTPException(405)
 
 
 def _link_later(request: Request, outcomes: list[ingest.Outcome]) -> None:

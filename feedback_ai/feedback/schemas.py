@@ -68,11 +68,15 @@ class FeedbackBatchCreate(BaseModel):
         },
     )
 
-    # Any JSON value: each item is validated on its own, so a bad one (even `null`) fails alone.
+    # Any JSON value: each item is validated on its own, so a bad one (even `null`) fails alone
+    # with its own error in a 200 answer. The schema says so: a FeedbackCreate, or anything else.
     items: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH_ITEMS,
-        json_schema_extra={"items": {"$ref": "#/components/schemas/FeedbackCreate"}},
+        description="Each a FeedbackCreate; any other value gets its own error at its index",
+        json_schema_extra={
+            "items": {"anyOf": [{"$ref": "#/components/schemas/FeedbackCreate"}, {}]}
+        },
     )
 
 
