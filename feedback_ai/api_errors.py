@@ -169,7 +169,7 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
-            log.warning("database unavailable: %s", exc.__class__.__name__)
+            log.warning("database unavailable: %s: %s", type(exc).__name__, getattr(exc, "orig", exc))
             return unavailable_response(retry_after_s)
         log.exception("database error")
         return error_response(500, "internal_error", "An unexpected database error occurred.")

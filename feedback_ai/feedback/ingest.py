@@ -266,11 +266,18 @@ def store_ingest(
         # bookkeeping cost more than the database itself for a 1,000-item batch.
         tables = (Feedback, Prediction, PredictionTheme, CandidateRequirement)
         with serialized_writes(session):
-            for k, table in enumerate(tables):
-                values = [v for r in rows.values() for v in r[k]]
-                if values:
-                    session.execute(insert(table), values)
-            session.commit()
+            try:
+                for k, table in enumerate(tables):
+                    values = [v for r in rows.values() for v in r[k]]
+                    if values:
+                        session.execute(insert(table), values)
+                session.commit()
+            except BaseException:
+                # Roll back here, in this thread and under the lock: a failed insert (a replay
+                # that lost the race) still holds SQLite's write lock, and a rollback queued
+                # for a free worker thread left every other writer waiting out its busy timeout.
+                session.rollback()
+                raise
     stored = {i: _stored_view(*r) for i, r in rows.items()}
     outcomes = list(plan.outcomes)
     for i, item in enumerate(items):
