@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.db import is_unavailable
+from feedback_ai.feedback.budget import RequestTooLarge, TextTooLong
 from feedback_ai.ops.context import request_id_var
 
 log = logging.getLogger(__name__)
@@ -158,6 +159,18 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
         message = f"{len(errors)} invalid field{'s' if len(errors) != 1 else ''}: {names}"
         return error_response(422, "validation_error", message, errors=errors)
 
+    @app.exception_handler(TextTooLong)
+    async def _text_too_long(_request: Request, exc: TextTooLong) -> JSONResponse:
+        error = FieldError(field=exc.field, message=str(exc), type="string_too_long")
+        return error_response(
+            422, "validation_error", f"1 invalid field: {exc.field}", errors=[error]
+        )
+
+    @app.exception_handler(RequestTooLarge)
+    async def _request_too_large(_request: Request, exc: RequestTooLarge) -> JSONResponse:
+        error = FieldError(field="items", message=str(exc), type="too_large")
+        return error_response(413, "request_too_large", str(exc), errors=[error])
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -169,7 +182,9 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     @app.exception_handler(SQLAlchemyError)
     async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
-            log.warning("database unavailable: %s: %s", type(exc).__name__, getattr(exc, "orig", exc))
+            log.warning(
+                "database unavailable: %s: %s", type(exc).__name__, getattr(exc, "orig", exc)
+            )
             return unavailable_response(retry_after_s)
         log.exception("database error")
         return error_response(500, "internal_error", "An unexpected database error occurred.")

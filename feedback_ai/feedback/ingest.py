@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback_ai.api_errors import FieldError, validation_errors
 from feedback_ai.db import autocommit_reads, serialized_writes, utcnow
+from feedback_ai.feedback import budget
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
 from feedback_ai.feedback.privacy import mask_json, mask_optional
 from feedback_ai.feedback.schemas import BatchItemError, FeedbackCreate
@@ -47,9 +48,15 @@ class Outcome:
     feedback: Feedback | SimpleNamespace
 
 
-def parse_items(raw: list[Any], *, max_text_chars: int) -> list[FeedbackCreate | BatchItemError]:
-    """Validate each raw batch item on its own; errors name the field inside the item."""
+def parse_items(
+    raw: list[Any], *, max_text_chars: int, max_request_chars: int | None = None
+) -> list[FeedbackCreate | BatchItemError]:
+    """Validate each raw batch item on its own; errors name the field inside the item.
+
+    Raises budget.RequestTooLarge when the valid items' texts add up to over `max_request_chars`.
+    """
     out: list[FeedbackCreate | BatchItemError] = []
+    lengths: list[int] = []
     for data in raw:
         if not isinstance(data, dict):
             out.append(not_an_object(data))
@@ -66,10 +73,14 @@ def parse_items(raw: list[Any], *, max_text_chars: int) -> list[FeedbackCreate |
                 )
             )
             continue
-        if len(item.text) > max_text_chars:
-            out.append(text_too_long(len(item.text), max_text_chars))
+        try:
+            lengths.append(budget.check_text(item.text, limit=max_text_chars))
+        except budget.TextTooLong as e:
+            out.append(text_too_long(str(e)))
             continue
         out.append(item)
+    if max_request_chars is not None:
+        budget.check_request(lengths, limit=max_request_chars)
     return out
 
 
@@ -84,9 +95,8 @@ def not_an_object(value: Any) -> BatchItemError:
     )
 
 
-def text_too_long(length: int, limit: int) -> BatchItemError:
+def text_too_long(message: str) -> BatchItemError:
     """The error for a text over the configured limit."""
-    message = f"text has {length} characters; the limit is {limit}"
     return BatchItemError(
         code="validation_error",
         message=message,
