@@ -12,6 +12,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from feedback_ai import __version__
 from feedback_ai.api_errors import install_error_handlers
@@ -30,6 +31,7 @@ from feedback_ai.ops.middleware import (
     RequestContextMiddleware,
 )
 from feedback_ai.ops.router import router as ops_router
+from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
 from feedback_ai.settings import Settings, get_settings
@@ -71,6 +73,15 @@ def bootstrap_admin(engine: Engine, settings: Settings) -> None:
                 )
 
 
+def resume_linking(factory: sessionmaker[Session], linker: Linker) -> None:
+    """Queue for linking the items acknowledged but not linked before the last stop (a crash)."""
+    with session_scope(factory) as session:
+        ids = requirements_service.unlinked_feedback_ids(session=session)
+    if ids:
+        log.info("linking %d items acknowledged before the last stop", len(ids))
+        linker.submit(ids)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect, migrate, load the model once and start the inference thread."""
@@ -93,6 +104,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         revision = await run_in_threadpool(migrate, engine)
         log.info("database at revision %s", revision)
     await run_in_threadpool(bootstrap_admin, engine, settings)
+    await run_in_threadpool(resume_linking, app.state.sessionmaker, app.state.linker)
     model, path = await run_in_threadpool(load_configured_model, settings)
     app.state.model = model
     if model is not None:

@@ -199,6 +199,26 @@ def link_each(
     return LinkReport(linked=linked, failed=failed)
 
 
+def unlinked_feedback_ids(*, session: Session) -> list[str]:
+    """Items whose current candidates have no evidence yet: acknowledged, then never linked
+    (the process stopped between the commit and the linker)."""
+    linked = select(RequirementEvidence.id).where(
+        (RequirementEvidence.candidate_id == CandidateRequirement.id)
+        | (
+            (RequirementEvidence.feedback_id == CandidateRequirement.feedback_id)
+            & (RequirementEvidence.start == CandidateRequirement.start)
+            & (RequirementEvidence.end == CandidateRequirement.end)
+        )
+    )
+    query = (
+        select(CandidateRequirement.feedback_id)
+        .join(Prediction, Prediction.id == CandidateRequirement.prediction_id)
+        .where(Prediction.is_current, ~linked.exists())
+        .distinct()
+    )
+    return list(session.scalars(query))
+
+
 def relink_all(*, session: Session, config: GroupingConfig | None = None) -> LinkReport:
     """Link every stored item's current candidates (after a retrain or a config change)."""
     ids = session.scalars(select(Feedback.id).order_by(Feedback.received_at, Feedback.id)).all()
