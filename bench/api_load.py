@@ -276,7 +276,7 @@ async def drive(base: str, admin: str, args: argparse.Namespace) -> None:
             f"achieved {n / singles['elapsed']:.1f}/s, statuses {singles['statuses']}"
         )
         print(f"  latency  {percentiles(singles['latencies'])}")
-        metrics = (await client.get("/metrics")).text
+        metrics = (await client.get("/metrics", headers={"X-API-Key": admin})).text
         print(f"  server   {server_quantiles(metrics, '/v1/feedback')} (its own histogram)")
         print(
             f"  cpu      server+worker {server_cpu / singles['elapsed']:.0%} of a core, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.db import is_unavailable
+from feedback_ai.feedback.budget import RequestTooLarge, TextTooLong
 from feedback_ai.ops.context import request_id_var
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,38 @@ def unavailable_response(retry_after_s: int) -> JSONResponse:
     )
 
 
+def _documented_methods(app: FastAPI) -> dict[str, set[str]]:
+    """OpenAPI path (template) -> its methods; built once per app."""
+    index = getattr(app.state, "documented_methods", None)
+    if index is None:
+        paths = app.openapi()["paths"]
+        index = {path: {m.upper() for m in operations} for path, operations in paths.items()}
+        app.state.documented_methods = index
+    return index
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every documented method of the request's path, for `Allow` on a 405.
+
+    Starlette names only the methods of the first route whose path matched, while a path often
+    has one route per method (GET and POST /v1/feedback). A literal path (/v1/feedback/batch)
+    wins over a template ({feedback_id}), as in routing.
+    """
+    path = request.scope["path"]
+    index = _documented_methods(request.app)
+    methods = index.get(path)
+    if methods is None:
+        methods = set()
+        for template, documented in index.items():
+            if "{" in template and _template(template).match(path):
+                methods |= documented
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     """Register handlers so that no error leaves in another shape."""
 
@@ -125,17 +159,32 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
         message = f"{len(errors)} invalid field{'s' if len(errors) != 1 else ''}: {names}"
         return error_response(422, "validation_error", message, errors=errors)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    @app.exception_handler(TextTooLong)
+    async def _text_too_long(_request: Request, exc: TextTooLong) -> JSONResponse:
+        error = FieldError(field=exc.field, message=str(exc), type="string_too_long")
         return error_response(
-            exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None)
+            422, "validation_error", f"1 invalid field: {exc.field}", errors=[error]
         )
+
+    @app.exception_handler(RequestTooLarge)
+    async def _request_too_large(_request: Request, exc: RequestTooLarge) -> JSONResponse:
+        error = FieldError(field="items", message=str(exc), type="too_large")
+        return error_response(413, "request_too_large", str(exc), errors=[error])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers or None)
 
     @app.exception_handler(SQLAlchemyError)
     async def _database(_request: Request, exc: SQLAlchemyError) -> JSONResponse:
         if is_unavailable(exc):
-            log.warning("database unavailable: %s", exc.__class__.__name__)
+            log.warning(
+                "database unavailable: %s: %s", type(exc).__name__, getattr(exc, "orig", exc)
+            )
             return unavailable_response(retry_after_s)
         log.exception("database error")
         return error_response(500, "internal_error", "An unexpected database error occurred.")

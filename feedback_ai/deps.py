@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import Headers
 
 from feedback_ai.api_errors import ApiError
 from feedback_ai.auth import service as auth_service
 from feedback_ai.auth.models import ApiKey
-from feedback_ai.db import autocommit_reads
+from feedback_ai.db import autocommit_reads, session_scope
 from feedback_ai.inference import BatchingPredictor
 from feedback_ai.ml import FeedbackModel
 from feedback_ai.ops.metrics import Metrics
@@ -93,14 +95,17 @@ ThemeNamesDep = Annotated[dict[str, str], Depends(get_theme_names)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
 
-def get_api_key(
-    request: Request,
-    session: SessionDep,
-    x_api_key: Annotated[str | None, Security(api_key_header)] = None,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
-) -> ApiKey:
-    """The active API key sent in X-API-Key or Authorization: Bearer, or 401."""
-    token = x_api_key or (credentials.credentials if credentials else None)
+def token_from_headers(headers: Headers) -> str | None:
+    """The key sent in X-API-Key or as Authorization: Bearer, or None."""
+    token = headers.get("x-api-key")
+    if not token:
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        token = credentials if scheme.lower() == "bearer" else None
+    return token.strip() or None if token else None
+
+
+def check_key(*, session: Session, token: str | None) -> ApiKey:
+    """The active key for `token`, or ApiError 401; ends the read transaction."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if not token:
         raise ApiError(
@@ -111,7 +116,7 @@ def get_api_key(
             headers=challenge,
         )
     autocommit_reads(session)
-    key = auth_service.authenticate(session=session, token=token.strip())
+    key = auth_service.authenticate(session=session, token=token)
     session.commit()  # give the connection back to the pool until the handler needs it
     if key is None:
         raise ApiError(
@@ -120,7 +125,32 @@ def get_api_key(
             "The API key is unknown, malformed or revoked; ask an admin for a new one.",
             headers=challenge,
         )
-    request.state.api_key = key
+    return key
+
+
+def check_request_key(factory: sessionmaker[Session], headers: Headers) -> ApiKey:
+    """check_key() for the headers of a request, in a session of its own."""
+    token = token_from_headers(headers)
+    with session_scope(factory) as session:
+        return check_key(session=session, token=token)
+
+
+async def get_api_key(
+    request: Request,
+    session: SessionDep,
+    # Declared for the OpenAPI security schemes; the headers are read by token_from_headers.
+    _x_api_key: Annotated[str | None, Security(api_key_header)] = None,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+) -> ApiKey:
+    """The active API key sent in X-API-Key or Authorization: Bearer, or 401.
+
+    Requests with a body had their key checked before the body was read (ApiKeyFirstMiddleware).
+    """
+    key = getattr(request.state, "api_key", None)
+    if key is None:
+        token = token_from_headers(request.headers)
+        key = await run_in_threadpool(partial(check_key, session=session, token=token))
+        request.state.api_key = key
     return key
 
 

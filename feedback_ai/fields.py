@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import sys
+import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from feedback_ai.ml.themes.taxonomy import THEME_ID_PATTERN
 
 ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-MIN_DATETIME = datetime(1970, 1, 1, tzinfo=UTC)
-MAX_DATETIME = datetime(2100, 1, 1, tzinfo=UTC)
+MIN_YEAR, MAX_YEAR = 1970, 2099
+# The year as written, whatever the offset: the schema can state it, and every database stores it.
+DATETIME_PATTERN = r"^(19[7-9][0-9]|20[0-9][0-9])-"
 MAX_METADATA_BYTES = 16_384
 MAX_METADATA_DEPTH = 5
 
@@ -30,22 +34,61 @@ def check_text(value: str) -> str:
     return value
 
 
+def _invisible(ch: str) -> bool:
+    # Whitespace, control characters and format characters (zero-width space and joiners, BOM,
+    # bidi marks...): what renders as nothing.
+    return ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def _escape(ch: str) -> str:
+    # \uXXXX reads the same in Python and ECMAScript regexes; astral characters stay literal.
+    return f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else ch
+
+
+def _class_of(chars: list[str]) -> str:
+    """A regex character class body for `chars`, as ranges of consecutive code points."""
+    out, i = [], 0
+    while i < len(chars):
+        j = i
+        while j + 1 < len(chars) and ord(chars[j + 1]) == ord(chars[j]) + 1:
+            j += 1
+        first, last = _escape(chars[i]), _escape(chars[j])
+        out.append(first if i == j else f"{first}-{last}")
+        i = j + 1
+    return "".join(out)
+
+
+_INVISIBLE = [chr(c) for c in range(sys.maxunicode + 1) if _invisible(chr(c))]
+# The JSON schema of `Text`: no NUL, and at least one character that is not invisible. Only
+# documents check_text + check_not_blank (the validators that run), for clients and fuzzers.
+NO_NUL_PATTERN = r"^[^\x00]*$"
+TEXT_PATTERN = rf"^[^\x00]*[^{_class_of(_INVISIBLE)}][^\x00]*$"
+
+
 def check_not_blank(value: str) -> str:
-    """Refuse empty and whitespace-only text."""
-    if not value.strip():
-        raise ValueError("must not be empty or whitespace-only")
+    """Refuse empty text and text of only whitespace, control or zero-width characters."""
+    if all(_invisible(ch) for ch in value):
+        raise ValueError(
+            "must not be empty or hold only whitespace, control or zero-width characters"
+        )
     return value
+
+
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def only_date_strings(value: Any) -> Any:
+    """Refuse numbers and numeric strings, which pydantic would read as Unix timestamps."""
+    if isinstance(value, datetime) or (isinstance(value, str) and not _NUMBER.fullmatch(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date-time string, e.g. 2026-11-20T09:30:00Z")
 
 
 def check_datetime(value: datetime) -> datetime:
-    """Make aware (naive means UTC) and keep within 1970..2100."""
-    try:
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except OverflowError as e:
-        raise ValueError("is out of range; use a date between 1970 and 2100") from e
-    if not MIN_DATETIME <= value < MAX_DATETIME:
-        raise ValueError("is out of range; use a date between 1970 and 2100")
-    return value
+    """Keep years 1970..2099 as written (what DATETIME_PATTERN says); make aware, in UTC."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise ValueError(f"is out of range; use a date between {MIN_YEAR} and {MAX_YEAR}")
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _check_json(value: Any, depth: int) -> None:
@@ -72,9 +115,21 @@ def check_metadata(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-CleanStr = Annotated[str, AfterValidator(check_text)]
-Text = Annotated[str, AfterValidator(check_text), AfterValidator(check_not_blank)]
-UtcDatetime = Annotated[datetime, AfterValidator(check_datetime)]
+CleanStr = Annotated[
+    str, AfterValidator(check_text), Field(json_schema_extra={"pattern": NO_NUL_PATTERN})
+]
+Text = Annotated[
+    str,
+    AfterValidator(check_text),
+    AfterValidator(check_not_blank),
+    Field(min_length=1, json_schema_extra={"pattern": TEXT_PATTERN}),
+]
+UtcDatetime = Annotated[
+    datetime,
+    BeforeValidator(only_date_strings),
+    AfterValidator(check_datetime),
+    Field(json_schema_extra={"pattern": DATETIME_PATTERN}),
+]
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 # One rule for theme ids everywhere: the taxonomy loader's (ids are permanent).
 ThemeId = Annotated[str, Field(max_length=64, pattern=THEME_ID_PATTERN)]

@@ -6,6 +6,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import os
 import queue
 import threading
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from feedback_ai.lifeline import exit_with_parent
 from feedback_ai.ml import FeedbackInput, FeedbackModel, Prediction, load_model, predict
 
 log = logging.getLogger(__name__)
@@ -24,8 +26,9 @@ Classifier = Callable[[Sequence[FeedbackInput]], list[Prediction]]
 _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]"]
 
 
-def _serve(model_path: str, conn: Connection) -> None:
+def _serve(model_path: str, conn: Connection, parent_pid: int) -> None:
     """A worker process: load the model once, then answer each batch on the pipe until None."""
+    exit_with_parent(parent_pid)
     try:
         model = load_model(model_path)
     except Exception as e:  # reported to the parent, which refuses to start
@@ -57,7 +60,10 @@ class _Worker:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.process = context.Process(
-            target=_serve, args=(str(model_path), child), name="feedback-ai-inference", daemon=True
+            target=_serve,
+            args=(str(model_path), child, os.getpid()),
+            name="feedback-ai-inference",
+            daemon=True,
         )
         self.process.start()
         child.close()

@@ -12,6 +12,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from feedback_ai import __version__
 from feedback_ai.api_errors import install_error_handlers
@@ -22,9 +23,15 @@ from feedback_ai.errors import ArtifactError
 from feedback_ai.feedback.router import router as feedback_router
 from feedback_ai.inference import BatchingPredictor
 from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
+from feedback_ai.ops.docs import install_docs
 from feedback_ai.ops.metrics import Metrics
-from feedback_ai.ops.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from feedback_ai.ops.middleware import (
+    ApiKeyFirstMiddleware,
+    BodyLimitMiddleware,
+    RequestContextMiddleware,
+)
 from feedback_ai.ops.router import router as ops_router
+from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
 from feedback_ai.settings import Settings, get_settings
@@ -66,6 +73,15 @@ def bootstrap_admin(engine: Engine, settings: Settings) -> None:
                 )
 
 
+def resume_linking(factory: sessionmaker[Session], linker: Linker) -> None:
+    """Queue for linking the items acknowledged but not linked before the last stop (a crash)."""
+    with session_scope(factory) as session:
+        ids = requirements_service.unlinked_feedback_ids(session=session)
+    if ids:
+        log.info("linking %d items acknowledged before the last stop", len(ids))
+        linker.submit(ids)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect, migrate, load the model once and start the inference thread."""
@@ -88,6 +104,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         revision = await run_in_threadpool(migrate, engine)
         log.info("database at revision %s", revision)
     await run_in_threadpool(bootstrap_admin, engine, settings)
+    await run_in_threadpool(resume_linking, app.state.sessionmaker, app.state.linker)
     model, path = await run_in_threadpool(load_configured_model, settings)
     app.state.model = model
     if model is not None:
@@ -114,7 +131,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; nothing touches the database or the model until startup."""
     settings = settings or get_settings()
     app = FastAPI(
-        title="feedback-ai", version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title="feedback-ai",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served by install_docs from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -123,10 +145,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.theme_names = {}
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.include_router(ops_router)
     app.include_router(feedback_router)
     app.include_router(keys_router)
     app.include_router(requirements_router)
     app.include_router(themes_router)
+    install_docs(app)
     return app

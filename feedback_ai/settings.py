@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MAX_TEXT_CHARS = 20_000
 MAX_BATCH_ITEMS = 1_000
 MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_REQUEST_CHARS = 1_000_000
 API_KEY_PATTERN = re.compile(r"^fai_[0-9a-f]{12}_[A-Za-z0-9_-]{32,}$")
 
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     max_text_chars: int = MAX_TEXT_CHARS
     max_batch_items: int = MAX_BATCH_ITEMS
     max_body_bytes: int = MAX_BODY_BYTES
+    # Characters of text (after Unicode normalisation) one request may hold in all: the model's
+    # time and memory grow with it (a 1,000 x 10,400-character classify took 3.9 GB).
+    max_request_chars: int = Field(MAX_REQUEST_CHARS, ge=1)
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -41,6 +45,13 @@ class Settings(BaseSettings):
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
     retry_after_s: int = 5
+    # /metrics: "off" (404), "public" (anyone who reaches the port), or "key": an admin API key,
+    # or metrics_token, sent as X-API-Key or Authorization: Bearer (Prometheus' bearer_token).
+    # False: keep no original text at all; the masked text is stored in its place (also for the
+    # account name, the metadata and the candidate requirements' sentences).
+    store_raw_text: bool = True
+    metrics_access: Literal["off", "public", "key"] = "key"
+    metrics_token: SecretStr | None = None
 
     @field_validator("max_text_chars")
     @classmethod

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
+from feedback_ai.feedback.privacy import mask_json, mask_optional
 from feedback_ai.feedback.schemas import (
     CandidatePublic,
     ClassifyResult,
@@ -93,20 +94,21 @@ def prediction_public(
 def feedback_public(
     row: Feedback, *, theme_names: Mapping[str, str], show_text: bool
 ) -> FeedbackPublic:
-    """A stored item with its current prediction; the original text only when allowed."""
+    """A stored item with its current prediction; as stored only when `show_text` (admins), else
+    without the original text and with PII masked in the account name and the metadata."""
     pred = row.current_prediction
     return FeedbackPublic(
         id=row.id,
         source=row.source,
         external_id=row.external_id,
         account_id=row.account_id,
-        account_name=row.account_name,
+        account_name=row.account_name if show_text else mask_optional(row.account_name),
         arr=row.arr,
         plan=row.plan,
         segment=row.segment,
         received_at=row.received_at,
         created_at=row.created_at,
-        metadata=row.extra,
+        metadata=row.extra if show_text else mask_json(row.extra),
         masked_text=row.masked_text,
         text=row.text if show_text else None,
         prediction=prediction_public(pred, masked_text=row.masked_text, theme_names=theme_names)

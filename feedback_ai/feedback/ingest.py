@@ -18,11 +18,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from feedback_ai.api_errors import FieldError, validation_errors
 from feedback_ai.db import autocommit_reads, serialized_writes, utcnow
+from feedback_ai.feedback import budget
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
+from feedback_ai.feedback.privacy import mask_json, mask_optional
 from feedback_ai.feedback.schemas import BatchItemError, FeedbackCreate
 from feedback_ai.ids import new_id
 from feedback_ai.inference import BatchingPredictor, Classifier
-from feedback_ai.ml import FeedbackInput
+from feedback_ai.ml import FeedbackInput, mask_pii
 from feedback_ai.ml import Prediction as ModelPrediction
 
 Status = Literal["created", "replayed", "conflict"]
@@ -46,9 +48,15 @@ class Outcome:
     feedback: Feedback | SimpleNamespace
 
 
-def parse_items(raw: list[Any], *, max_text_chars: int) -> list[FeedbackCreate | BatchItemError]:
-    """Validate each raw batch item on its own; errors name the field inside the item."""
+def parse_items(
+    raw: list[Any], *, max_text_chars: int, max_request_chars: int | None = None
+) -> list[FeedbackCreate | BatchItemError]:
+    """Validate each raw batch item on its own; errors name the field inside the item.
+
+    Raises budget.RequestTooLarge when the valid items' texts add up to over `max_request_chars`.
+    """
     out: list[FeedbackCreate | BatchItemError] = []
+    lengths: list[int] = []
     for data in raw:
         if not isinstance(data, dict):
             out.append(not_an_object(data))
@@ -65,10 +73,14 @@ def parse_items(raw: list[Any], *, max_text_chars: int) -> list[FeedbackCreate |
                 )
             )
             continue
-        if len(item.text) > max_text_chars:
-            out.append(text_too_long(len(item.text), max_text_chars))
+        try:
+            lengths.append(budget.check_text(item.text, limit=max_text_chars))
+        except budget.TextTooLong as e:
+            out.append(text_too_long(str(e)))
             continue
         out.append(item)
+    if max_request_chars is not None:
+        budget.check_request(lengths, limit=max_request_chars)
     return out
 
 
@@ -83,9 +95,8 @@ def not_an_object(value: Any) -> BatchItemError:
     )
 
 
-def text_too_long(length: int, limit: int) -> BatchItemError:
+def text_too_long(message: str) -> BatchItemError:
     """The error for a text over the configured limit."""
-    message = f"text has {length} characters; the limit is {limit}"
     return BatchItemError(
         code="validation_error",
         message=message,
@@ -118,24 +129,33 @@ def _existing(session: Session, items: list[FeedbackCreate]) -> dict[tuple[str, 
 
 
 def _new_rows(
-    item: FeedbackCreate, pred: ModelPrediction, digest: str, actor_key_id: str | None
+    item: FeedbackCreate,
+    pred: ModelPrediction,
+    digest: str,
+    actor_key_id: str | None,
+    store_raw_text: bool = True,
 ) -> tuple[list[dict[str, Any]], ...]:
-    """Column values of the rows to insert: [feedback], [prediction], themes, candidates."""
+    """Column values of the rows to insert: [feedback], [prediction], themes, candidates.
+
+    Without `store_raw_text`, the masked text takes the original's place everywhere it would be
+    kept (text, account name, metadata, the candidates' sentences and statements).
+    """
     fid, pid, masked, now = new_id(), new_id(), pred.masked_text, utcnow()
+    raw = store_raw_text
     feedback = {
         "id": fid,
         "source": item.source,
         "external_id": item.external_id,
-        "text": item.text,
+        "text": item.text if raw else masked,
         "masked_text": masked,
         "account_id": item.account_id,
-        "account_name": item.account_name,
+        "account_name": item.account_name if raw else mask_optional(item.account_name),
         "arr": item.arr,
         "plan": item.plan,
         "segment": item.segment,
         "received_at": item.received_at or now,
         "created_at": now,
-        "extra": item.metadata,
+        "extra": item.metadata if raw else mask_json(item.metadata),
         "content_sha256": digest,
         "created_by_key_id": actor_key_id,
     }
@@ -164,8 +184,10 @@ def _new_rows(
             "prediction_id": pid,
             "feedback_id": fid,
             "rank": r,
-            "statement": c.statement,
-            "sentence": c.sentence,
+            "statement": c.statement if raw else mask_pii(c.statement),
+            "sentence": c.sentence
+            if raw
+            else masked[c.evidence.masked_start : c.evidence.masked_end],
             "masked_sentence": masked[c.evidence.masked_start : c.evidence.masked_end],
             "start": c.evidence.start,
             "end": c.evidence.end,
@@ -241,11 +263,12 @@ def store_ingest(
     plan: IngestPlan,
     predictions: list[ModelPrediction],
     actor_key_id: str | None = None,
+    store_raw_text: bool = True,
 ) -> list[Outcome]:
     """Insert the new items with their predictions and commit; then every item has an outcome."""
     items, digests = plan.items, plan.digests
     rows = {
-        i: _new_rows(items[i], p, digests[i], actor_key_id)
+        i: _new_rows(items[i], p, digests[i], actor_key_id, store_raw_text)
         for i, p in zip(plan.fresh, predictions, strict=True)
     }
     if rows:
@@ -253,11 +276,18 @@ def store_ingest(
         # bookkeeping cost more than the database itself for a 1,000-item batch.
         tables = (Feedback, Prediction, PredictionTheme, CandidateRequirement)
         with serialized_writes(session):
-            for k, table in enumerate(tables):
-                values = [v for r in rows.values() for v in r[k]]
-                if values:
-                    session.execute(insert(table), values)
-            session.commit()
+            try:
+                for k, table in enumerate(tables):
+                    values = [v for r in rows.values() for v in r[k]]
+                    if values:
+                        session.execute(insert(table), values)
+                session.commit()
+            except BaseException:
+                # Roll back here, in this thread and under the lock: a failed insert (a replay
+                # that lost the race) still holds SQLite's write lock, and a rollback queued
+                # for a free worker thread left every other writer waiting out its busy timeout.
+                session.rollback()
+                raise
     stored = {i: _stored_view(*r) for i, r in rows.items()}
     outcomes = list(plan.outcomes)
     for i, item in enumerate(items):
@@ -275,6 +305,7 @@ def ingest(
     items: list[FeedbackCreate],
     classify: Classifier,
     actor_key_id: str | None = None,
+    store_raw_text: bool = True,
 ) -> list[Outcome]:
     """Store and classify new items, answer replays; returns only after the commit."""
     for attempt in (1, 2):
@@ -282,7 +313,11 @@ def ingest(
         predictions = classify(plan.inputs)
         try:
             return store_ingest(
-                session=session, plan=plan, predictions=predictions, actor_key_id=actor_key_id
+                session=session,
+                plan=plan,
+                predictions=predictions,
+                actor_key_id=actor_key_id,
+                store_raw_text=store_raw_text,
             )
         except IntegrityError:
             # Another request stored the same (source, external_id) in between: read it back.
@@ -298,6 +333,7 @@ async def ingest_async(
     items: list[FeedbackCreate],
     predictor: BatchingPredictor,
     actor_key_id: str | None = None,
+    store_raw_text: bool = True,
 ) -> list[Outcome]:
     """ingest() for the event loop: database work in threads, the model's wait holds none."""
     for attempt in (1, 2):
@@ -311,6 +347,7 @@ async def ingest_async(
                     plan=plan,
                     predictions=predictions,
                     actor_key_id=actor_key_id,
+                    store_raw_text=store_raw_text,
                 )
             )
         except IntegrityError:

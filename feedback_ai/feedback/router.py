@@ -8,6 +8,7 @@ from typing import Annotated
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Request, Response, status
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody, FieldError
 from feedback_ai.auth.models import ApiKey
@@ -21,7 +22,7 @@ from feedback_ai.deps import (
     SettingsDep,
     ThemeNamesDep,
 )
-from feedback_ai.feedback import convert, ingest, service
+from feedback_ai.feedback import budget, convert, ingest, service
 from feedback_ai.feedback.schemas import (
     BatchItemError,
     BatchItemResult,
@@ -42,17 +43,6 @@ from feedback_ai.ops.metrics import Metrics
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
 CONFLICT = {409: {"model": ErrorBody, "description": "Same (source, external_id), other content"}}
-
-
-def _check_length(text: str, limit: int, field: str = "text") -> None:
-    if len(text) > limit:
-        message = f"text has {len(text)} characters; the limit is {limit}"
-        raise ApiError(
-            422,
-            "validation_error",
-            f"1 invalid field: {field}",
-            errors=[FieldError(field=field, message=message, type="string_too_long")],
-        )
 
 
 def _conflict_message(outcome: ingest.Outcome) -> str:
@@ -82,9 +72,18 @@ async def create_feedback(
     metrics: MetricsDep,
 ) -> FeedbackPublic:
     """Store and classify one item: 201 when new, 200 when (source, external_id) was seen."""
-    _check_length(body.text, settings.max_text_chars)
+    check = partial(budget.check_text, body.text, limit=settings.max_text_chars)
+    # Non-ASCII text is normalised to be measured: a few ms for 20,000 characters, off the loop.
+    if body.text.isascii():
+        check()
+    else:
+        await to_thread.run_sync(check)
     (outcome,) = await ingest.ingest_async(
-        session=session, items=[body], predictor=predictor, actor_key_id=key.id
+        session=session,
+        items=[body],
+        predictor=predictor,
+        actor_key_id=key.id,
+        store_raw_text=settings.store_raw_text,
     )
     metrics.items.labels(outcome=outcome.status).inc()
     if outcome.status == "conflict":
@@ -120,12 +119,21 @@ async def create_feedback_batch(
             errors=[FieldError(field="items", message=message, type="too_long")],
         )
     parsed = await to_thread.run_sync(
-        partial(ingest.parse_items, body.items, max_text_chars=settings.max_text_chars)
+        partial(
+            ingest.parse_items,
+            body.items,
+            max_text_chars=settings.max_text_chars,
+            max_request_chars=settings.max_request_chars,
+        )
     )
     valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, BatchItemError)]
     outcomes = (
         await ingest.ingest_async(
-            session=session, items=[p for _, p in valid], predictor=predictor, actor_key_id=key.id
+            session=session,
+            items=[p for _, p in valid],
+            predictor=predictor,
+            actor_key_id=key.id,
+            store_raw_text=settings.store_raw_text,
         )
         if valid
         else []
@@ -134,6 +142,14 @@ async def create_feedback_batch(
     return await to_thread.run_sync(
         partial(_batch_result, parsed, valid, outcomes, names=names, key=key, metrics=metrics)
     )
+
+
+@router.api_route(
+    "/feedback/batch", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False
+)
+async def batch_other_methods() -> None:
+    """405 (Allow: POST): without this route, GET /feedback/batch reads "batch" as an item id."""
+    raise StarletteHTTPException(405)
 
 
 def _link_later(request: Request, outcomes: list[ingest.Outcome]) -> None:
@@ -252,8 +268,8 @@ async def classify(
     metrics: MetricsDep,
 ) -> ClassifyResponse:
     """Classify texts without storing anything."""
-    for i, item in enumerate(body.items):
-        _check_length(item.text, settings.max_text_chars, field=f"items[{i}].text")
+    lengths = await to_thread.run_sync(partial(_text_lengths, body, settings.max_text_chars))
+    budget.check_request(lengths, limit=settings.max_request_chars)
     inputs = [FeedbackInput(text=item.text, source=item.source) for item in body.items]
     preds = await asyncio.wrap_future(predictor.submit(inputs))
     metrics.count_predictions([p.kind for p in preds], endpoint="classify")
@@ -261,6 +277,13 @@ async def classify(
         model_version=predictor.model.version,
         results=[convert.classify_result(p, theme_names=names) for p in preds],
     )
+
+
+def _text_lengths(body: ClassifyRequest, limit: int) -> list[int]:
+    return [
+        budget.check_text(item.text, limit=limit, field=f"items[{i}].text")
+        for i, item in enumerate(body.items)
+    ]
 
 
 @router.get("/taxonomy", response_model=TaxonomyPublic, tags=["taxonomy"])

@@ -46,12 +46,9 @@ class FeedbackCreate(BaseModel):
     external_id: Short | None = Field(None, description="Your id; a replay returns the stored item")
     account_id: Short | None = None
     account_name: Short | None = None
-    arr: float | None = Field(
-        None,
-        ge=0,
-        le=1e11,
-        allow_inf_nan=False,
-        description="Annual recurring revenue of the account",
+    # Strict: `true` or `"48000"` is refused instead of being stored as 1.0 or 48000.0.
+    arr: Annotated[float, Field(strict=True, ge=0, le=1e11, allow_inf_nan=False)] | None = Field(
+        None, description="Annual recurring revenue of the account (a JSON number)"
     )
     plan: Tiny | None = None
     segment: Tiny | None = None
@@ -71,11 +68,15 @@ class FeedbackBatchCreate(BaseModel):
         },
     )
 
-    # Any JSON value: each item is validated on its own, so a bad one (even `null`) fails alone.
+    # Any JSON value: each item is validated on its own, so a bad one (even `null`) fails alone
+    # with its own error in a 200 answer. The schema says so: a FeedbackCreate, or anything else.
     items: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH_ITEMS,
-        json_schema_extra={"items": {"$ref": "#/components/schemas/FeedbackCreate"}},
+        description="Each a FeedbackCreate; any other value gets its own error at its index",
+        json_schema_extra={
+            "items": {"anyOf": [{"$ref": "#/components/schemas/FeedbackCreate"}, {}]}
+        },
     )
 
 

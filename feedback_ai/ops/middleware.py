@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, timing, metrics, access logs and body limits."""
+"""ASGI middleware: request ids, timing, metrics, access logs, security headers, the API key
+before the body, and body limits."""
 
 from __future__ import annotations
 
@@ -7,19 +8,32 @@ import re
 import time
 import uuid
 
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from feedback_ai.api_errors import FieldError, error_response
+from feedback_ai.api_errors import ApiError, FieldError, error_response, unavailable_response
+from feedback_ai.db import is_unavailable
+from feedback_ai.deps import check_request_key
 from feedback_ai.ops.context import request_id_var
 from feedback_ai.ops.metrics import Metrics
 
 log = logging.getLogger("feedback_ai.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+BODY_METHODS = ("POST", "PUT", "PATCH")
+# On every answer: no MIME sniffing, no framing (clickjacking), no URL leaked in Referer.
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+)
+# JSON answers load nothing; the docs pages set their own policy (feedback_ai/ops/docs.py).
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
 class RequestContextMiddleware:
-    """Give each request an id (X-Request-ID), time it, count it and log one line."""
+    """Give each request an id (X-Request-ID) and the security headers; time, count and log it."""
 
     def __init__(self, app: ASGIApp, *, metrics: Metrics) -> None:
         self.app = app
@@ -35,12 +49,20 @@ class RequestContextMiddleware:
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        api = scope["path"].startswith("/v1/")
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message).append("X-Request-ID", request_id)
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-ID", request_id)
+                for name, value in SECURITY_HEADERS:
+                    headers.append(name, value)
+                if "content-security-policy" not in headers:
+                    headers.append("Content-Security-Policy", DEFAULT_CSP)
+                if api and "cache-control" not in headers:
+                    headers.append("Cache-Control", "no-store")  # customer data: no caches
             await send(message)
 
         try:
@@ -63,6 +85,45 @@ class RequestContextMiddleware:
                 },
             )
             request_id_var.reset(token)
+
+
+class ApiKeyFirstMiddleware:
+    """Check the API key of a /v1 request with a body before anything reads the body.
+
+    An unauthenticated client gets its 401 without the server buffering megabytes for it. The
+    key found is kept in the request state, so the route's key dependency does not look it up
+    again.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Authenticate, then pass the untouched request on; or answer 401 or 503."""
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in BODY_METHODS
+            or not scope["path"].startswith("/v1/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state
+        try:
+            key = await run_in_threadpool(
+                check_request_key, state.sessionmaker, Headers(scope=scope)
+            )
+        except ApiError as e:
+            response = error_response(e.status_code, e.code, e.message, headers=e.headers)
+            await response(scope, receive, send)
+            return
+        except SQLAlchemyError as e:
+            if not is_unavailable(e):
+                raise
+            log.warning("database unavailable while checking a key: %r", getattr(e, "orig", e))
+            await unavailable_response(state.settings.retry_after_s)(scope, receive, send)
+            return
+        scope.setdefault("state", {})["api_key"] = key
+        await self.app(scope, receive, send)
 
 
 class BodyLimitMiddleware:

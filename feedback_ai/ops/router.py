@@ -1,7 +1,8 @@
-"""Liveness, readiness and Prometheus metrics; no API key needed."""
+"""Liveness, readiness (no API key needed) and Prometheus metrics (see metrics_access)."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
@@ -11,7 +12,9 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import BaseModel
 
 from feedback_ai import __version__
+from feedback_ai.api_errors import ApiError
 from feedback_ai.db import ping
+from feedback_ai.deps import check_request_key, token_from_headers
 
 router = APIRouter(tags=["operations"])
 
@@ -60,7 +63,27 @@ async def read_readiness(request: Request) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=503, headers=headers)
 
 
+def _metrics_allowed(request: Request) -> bool:
+    """Whether this request may read /metrics (FEEDBACK_AI_METRICS_ACCESS=key): the metrics token
+    or an admin key; raises 401 for a missing or unknown key."""
+    settings = request.app.state.settings
+    token = token_from_headers(request.headers)
+    expected = settings.metrics_token
+    if (
+        token
+        and expected
+        and hmac.compare_digest(token.encode(), expected.get_secret_value().encode())
+    ):
+        return True
+    return check_request_key(request.app.state.sessionmaker, request.headers).role == "admin"
+
+
 @router.get("/metrics", include_in_schema=False)
-def read_metrics(request: Request) -> Response:
-    """Prometheus text format."""
+async def read_metrics(request: Request) -> Response:
+    """Prometheus text format; off, public or behind a key as FEEDBACK_AI_METRICS_ACCESS says."""
+    access = request.app.state.settings.metrics_access
+    if access == "off":
+        raise ApiError(404, "not_found", "Not Found")
+    if access == "key" and not await run_in_threadpool(_metrics_allowed, request):
+        raise ApiError(403, "forbidden", "/metrics needs an admin key or the metrics token.")
     return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)

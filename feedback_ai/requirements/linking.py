@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy.orm import Session
 
+from feedback_ai.lifeline import exit_with_parent
 from feedback_ai.requirements.service import link_batch, link_each
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,11 @@ _worker_sessionmaker: Callable[[], Session] | None = None
 LINKER_NICENESS = 10
 
 
-def _init_worker(database_url: str) -> None:
+def _init_worker(database_url: str, parent_pid: int) -> None:
     global _worker_sessionmaker
     from feedback_ai.db import make_engine, make_sessionmaker
+
+    exit_with_parent(parent_pid)
 
     # Linking is derived work that can wait: when it and requests want the same core, requests
     # go first (its bursts of CPU every batch were the tail of single-POST latency).
@@ -84,7 +87,7 @@ class Linker:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.process_url,),
+                initargs=(self.process_url, os.getpid()),
             )
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="linker", daemon=True)

@@ -16,6 +16,7 @@ from feedback_ai.auth.service import record_audit
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
 from feedback_ai.ids import new_id
+from feedback_ai.ml import mask_pii
 from feedback_ai.ml.grouping.matcher import GroupingConfig
 from feedback_ai.ml.themes.priority import Priority, PriorityWeights, priority_score
 from feedback_ai.requirements.aggregates import Aggregates, aggregate
@@ -54,14 +55,14 @@ def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
 
 
 def _place(
-    session: Session, state: IndexState, cand: CandidateRequirement, themes: list[str],
-    opened: dict[str, Requirement],
+    session: Session, state: IndexState, cand: CandidateRequirement, statement: str,
+    themes: list[str], opened: dict[str, Requirement],
 ) -> tuple[Requirement, float]:  # fmt: skip
-    """The requirement a candidate joins (following merges) or opens."""
+    """The requirement a candidate (its masked `statement`) joins, following merges, or opens."""
     while True:
-        match = state.index.match(cand.statement, sentence=cand.sentence, new_key=new_id())
+        match = state.index.match(statement, sentence=cand.masked_sentence, new_key=new_id())
         if match.created:
-            req = Requirement(id=match.key, title=cand.statement, themes=themes)
+            req = Requirement(id=match.key, title=statement, themes=themes)
             session.add(req)
             opened[match.key] = req
             return req, match.score
@@ -109,10 +110,12 @@ def _link(
     for cand in pred.candidates:
         if cand.id in done or (cand.start, cand.end) in done:
             continue
-        req, score = _place(session, state, cand, themes, opened)
+        # Masked: requirements are shown to every role (the original stays with the item).
+        statement = mask_pii(cand.statement)
+        req, score = _place(session, state, cand, statement, themes, opened)
         evidence = RequirementEvidence(
             requirement_id=req.id, feedback_id=pred.feedback_id, candidate_id=cand.id,
-            statement=cand.statement, sentence=cand.sentence, start=cand.start,
+            statement=statement, sentence=cand.masked_sentence, start=cand.start,
             end=cand.end, score=score,
         )  # fmt: skip
         session.add(evidence)
@@ -194,6 +197,26 @@ def link_each(
             failed.append(feedback_id)
             log.exception("requirement linking failed", extra={"feedback_id": feedback_id})
     return LinkReport(linked=linked, failed=failed)
+
+
+def unlinked_feedback_ids(*, session: Session) -> list[str]:
+    """Items whose current candidates have no evidence yet: acknowledged, then never linked
+    (the process stopped between the commit and the linker)."""
+    linked = select(RequirementEvidence.id).where(
+        (RequirementEvidence.candidate_id == CandidateRequirement.id)
+        | (
+            (RequirementEvidence.feedback_id == CandidateRequirement.feedback_id)
+            & (RequirementEvidence.start == CandidateRequirement.start)
+            & (RequirementEvidence.end == CandidateRequirement.end)
+        )
+    )
+    query = (
+        select(CandidateRequirement.feedback_id)
+        .join(Prediction, Prediction.id == CandidateRequirement.prediction_id)
+        .where(Prediction.is_current, ~linked.exists())
+        .distinct()
+    )
+    return list(session.scalars(query))
 
 
 def relink_all(*, session: Session, config: GroupingConfig | None = None) -> LinkReport:

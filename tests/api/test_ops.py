@@ -33,11 +33,11 @@ class TestMetrics:
     """Prometheus metrics."""
 
     def test_latency_predictions_and_model_version(
-        self, client: TestClient, ingest_key: str, model
+        self, client: TestClient, ingest_key: str, admin_key: str, model
     ) -> None:
         r = client.post("/v1/feedback", json=feedback_payload(), headers=headers(ingest_key))
         kind = r.json()["prediction"]["kind"]
-        text = client.get("/metrics").text
+        text = client.get("/metrics", headers=headers(admin_key)).text
         assert 'feedback_ai_http_request_duration_seconds_bucket{le="0.005",method="POST"' in text
         assert 'route="/v1/feedback"' in text
         assert f'feedback_ai_predictions_total{{endpoint="feedback",kind="{kind}"}}' in text
