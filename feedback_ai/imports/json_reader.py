@@ -62,6 +62,7 @@ class _Counted:
         self._stream, self._name, self._limits = stream, name, limits
         self._decoder = None if codec == "utf-8" else codecs.getincrementaldecoder(codec)()
         self.since_record = 0
+        self.blank = True  # nothing but whitespace read so far
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:
@@ -70,6 +71,7 @@ class _Counted:
         if self._decoder is not None:
             data = self._decoder.decode(data, final=not data).encode("utf-8")
         self.since_record += len(data)
+        self.blank = self.blank and not data.strip()
         # Checked as bytes arrive, since the parser holds a whole string before emitting it.
         if self.since_record > self._limits.max_record_bytes + self._limits.chunk_bytes:
             raise ImportFormatError(
@@ -93,6 +95,8 @@ def read_json(
     try:
         yield from _records(events, source, name=name, limits=limits, array_keys=array_keys)
     except ijson.JSONError as error:
+        if source.blank:
+            raise ImportFormatError(f"{name}: the file is empty") from error
         raise ImportFormatError(f"{name}: not valid JSON ({error})") from error
     except UnicodeDecodeError as error:
         raise ImportFormatError(f"{name}: not valid {codec} ({error.reason})") from error
