@@ -19,10 +19,11 @@ from feedback_ai.imports import (
     read_rows,
 )
 
+DEFAULT = Limits()
 MAPPING = mapping_from({"text_columns": "text", "id_column": "id", "source": "survey"})
 
 
-def run(path: Path, *, limits: Limits = Limits(), fmt: str | None = None):
+def run(path: Path, *, limits: Limits = DEFAULT, fmt: str | None = None):
     stats = ReadStats()
     out = list(read_rows(path, mapping=MAPPING, fmt=fmt, limits=limits, stats=stats))
     assert stats.read == len(out) == stats.yielded + stats.quarantined
@@ -44,15 +45,21 @@ def test_a_row_that_cannot_be_decoded_is_quarantined(tmp_path):
 
 def test_a_bad_line_in_jsonl_does_not_stop_the_rest(tmp_path):
     path = tmp_path / "a.jsonl"
-    path.write_bytes(b'{"id": 1, "text": "ok"}\n\xff\xfe{bad\n[1, 2]\n{"id": 4, "text": "ok too"}\n')
-    out, stats = run(path)
+    path.write_bytes(
+        b'{"id": 1, "text": "ok"}\n\xff\xfe{bad\n[1, 2]\n{"id": 4, "text": "ok too"}\n'
+    )
+    out, _ = run(path)
     assert reasons(out) == [(2, "bad_encoding"), (3, "unparseable_line")]
     assert [r.external_id for r in out if isinstance(r, ImportRow)] == ["1", "4"]
 
 
 @pytest.mark.parametrize(
     ("bom", "codec"),
-    [(codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")],
+    [
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ],
 )
 def test_bom_and_utf16(tmp_path, bom, codec):
     path = tmp_path / "a.csv"
@@ -90,7 +97,11 @@ def test_wrong_column_count_and_missing_text(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("id,text\n1,ok\n2\n3,ok,extra\n4,   \n\n5,last\n", encoding="utf-8")
     out, stats = run(path)
-    assert reasons(out) == [(3, "wrong_column_count"), (4, "wrong_column_count"), (5, "missing_text")]
+    assert reasons(out) == [
+        (3, "wrong_column_count"),
+        (4, "wrong_column_count"),
+        (5, "missing_text"),
+    ]
     assert stats.yielded == 2  # the blank line is not a row
 
 

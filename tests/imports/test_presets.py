@@ -23,7 +23,7 @@ def read(preset: str, name: str) -> tuple[list[ImportRow], list[Quarantined], Re
 
 
 def test_zendesk_ndjson_joins_subject_and_description():
-    rows, bad, stats = read("zendesk", "zendesk_tickets.json")
+    rows, bad, _ = read("zendesk", "zendesk_tickets.json")
     assert [r.external_id for r in rows] == [
         "zendesk-4101",
         "zendesk-4102",
