@@ -67,16 +67,33 @@ def read_records(
     if fmt == "parquet":
         yield from read_parquet(path, name=path.name, limits=limits)
         return
+    if fmt == "jsonl":
+        yield from _not_empty(_jsonl(path, limits=limits), name=path.name)
+        return
     with open_binary(path, limits=limits) as stream:
         if fmt in ("csv", "tsv"):
             delimiter = "\t" if fmt == "tsv" else ","
             yield from read_csv(
                 stream, name=path.name, limits=limits, delimiter=delimiter, required=required
             )
-        elif fmt == "jsonl":
-            yield from read_jsonl(stream, name=path.name, limits=limits)
         else:
             yield from read_json(stream, name=path.name, limits=limits)
+
+
+def _jsonl(path: Path, *, limits: Limits) -> Iterator[RawRecord]:
+    """JSON Lines records of a plain or gzip file."""
+    with open_binary(path, limits=limits) as stream:
+        yield from read_jsonl(stream, name=path.name, limits=limits)
+
+
+def _not_empty(records: Iterator[RawRecord], *, name: str) -> Iterator[RawRecord]:
+    """The records, or a clear error when there are none (only blank lines, or empty once unzipped)."""
+    empty = True
+    for record in records:
+        empty = False
+        yield record
+    if empty:
+        raise ImportFormatError(f"{name}: the file is empty (no records)")
 
 
 def read_rows(

@@ -113,7 +113,12 @@ def test_text_too_long(tmp_path):
 
 
 def test_empty_files(tmp_path):
-    for name, data in [("a.csv", b""), ("b.csv.gz", gzip.compress(b"")), ("c.json", b"  ")]:
+    for name, data in [
+        ("a.csv", b""),
+        ("b.csv.gz", gzip.compress(b"")),
+        ("c.json", b"  "),
+        ("d.jsonl.gz", gzip.compress(b"\n \n")),
+    ]:
         path = tmp_path / name
         path.write_bytes(data)
         with pytest.raises(ImportFormatError, match="empty"):

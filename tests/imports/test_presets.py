@@ -140,3 +140,15 @@ def test_a_header_that_does_not_match_the_preset_is_refused(preset, name):
 
     with pytest.raises(ImportFormatError, match="header lacks"):
         list(read_rows(SAMPLES / name, preset=preset))
+
+
+def test_intercom_single_conversation_object(tmp_path):
+    """GET /conversations/{id} returns one conversation, not a list: it is one record."""
+    import json
+
+    listing = json.loads((SAMPLES / "intercom_conversations.json").read_text(encoding="utf-8"))
+    path = tmp_path / "conversation.json"
+    path.write_text(json.dumps(listing["conversations"][1]), encoding="utf-8")
+    rows = list(read_rows(path, preset="intercom"))
+    assert len(rows) == 1 and rows[0].external_id == "intercom-1911149812"
+    assert rows[0].text.endswith("late shifts\n\nOLED screens")
