@@ -96,7 +96,14 @@ class SingleLabelHead(FastDecision):
 
 
 class MultiLabelHead(FastDecision):
-    """Zero or more labels per item: one-vs-rest LinearSVC, Platt-scaled, with per-label thresholds."""
+    """Themes: one-vs-rest LinearSVC, Platt-scaled, in one of two modes.
+
+    Multi-label (some training item has two or more themes): every theme whose probability clears its
+    own threshold. Single-label (no training item has more than one): the most probable theme alone,
+    or none when its probability is below the scope threshold; that threshold is 0 unless the training
+    data has items without a theme (out of scope), and otherwise maximises the mean of in-scope
+    accuracy and out-of-scope recall on out-of-fold predictions.
+    """
 
     _transient = (*FastDecision._transient, "_coef_lookup")
 
@@ -108,8 +115,13 @@ class MultiLabelHead(FastDecision):
         self.min_support = min_support
         self.random_state = random_state
 
-    def fit(self, X: sp.spmatrix, Y: np.ndarray, *, labels: list[str]) -> MultiLabelHead:
-        """Fit on a binary indicator matrix `Y` whose columns are `labels`."""
+    def fit(
+        self, X: sp.spmatrix, Y: np.ndarray, *, labels: list[str], single_label: bool = False
+    ) -> MultiLabelHead:
+        """Fit on a binary indicator matrix `Y` whose columns are `labels` (at most one per row
+        when `single_label`)."""
+        if single_label and (Y.sum(axis=1) > 1).any():
+            raise DataError("Single-label themes need at most one theme per item.")
         support = Y.sum(axis=0)
         self.labels_ = np.asarray(labels)
         self.active_ = np.flatnonzero(support > 0)
@@ -132,8 +144,25 @@ class MultiLabelHead(FastDecision):
         self.oof_proba_ = np.zeros(Y.shape, dtype=np.float64)
         self.oof_proba_[:, self.active_] = self._sigmoid(oof)
         self.thresholds_ = choose_thresholds(self.oof_proba_, Y, min_support=self.min_support)
+        self.single_label_ = single_label
+        self.scope_threshold_ = choose_scope_threshold(self.oof_proba_, Y) if single_label else None
         self.ovr_ = ovr.fit(X, Y_active)
         return self
+
+    @property
+    def mode(self) -> str:
+        """ "single" or "multi" (artifacts saved before modes existed are multi-label)."""
+        return "single" if getattr(self, "single_label_", False) else "multi"
+
+    def choose(self, proba: np.ndarray) -> list[list[int]]:
+        """Indices of the chosen labels of each row, most probable first."""
+        if self.mode == "single":
+            best = np.argmax(proba, axis=1)
+            keep = proba[np.arange(len(proba)), best] >= self.scope_threshold_
+            return [[j] if k else [] for j, k in zip(best.tolist(), keep.tolist(), strict=True)]
+        passing = (proba >= self.thresholds_).tolist()
+        order = np.argsort(-proba, axis=1, kind="stable").tolist()
+        return [[j for j in o if p[j]] for o, p in zip(order, passing, strict=True)]
 
     def _sigmoid(self, scores: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(scores * self.platt_[:, 0] + self.platt_[:, 1])))
@@ -189,6 +218,25 @@ def _shifted(proba: np.ndarray, bias: np.ndarray) -> np.ndarray:
         return proba
     shifted = proba * np.exp(bias)
     return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def choose_scope_threshold(proba: np.ndarray, Y: np.ndarray) -> float:
+    """The top-label probability below which an item is out of scope (no theme).
+
+    0 when every training item has a theme; otherwise the cut that maximises the mean of in-scope
+    accuracy and out-of-scope recall, so the few out-of-scope examples weigh as much as the rest.
+    """
+    outside = Y.sum(axis=1) == 0
+    if not outside.any() or outside.all():
+        return 0.0
+    best = np.argmax(proba, axis=1)
+    top = proba[np.arange(len(proba)), best]
+    right = (Y[np.arange(len(Y)), best] == 1) & ~outside
+    cuts = np.unique(np.quantile(top, np.linspace(0.0, 1.0, 401)))
+    scores = [
+        0.5 * (right[top >= c].sum() / (~outside).sum() + (top[outside] < c).mean()) for c in cuts
+    ]
+    return float(cuts[int(np.argmax(scores))])
 
 
 def choose_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_support: int = 5) -> np.ndarray:

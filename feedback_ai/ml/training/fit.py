@@ -98,8 +98,9 @@ def fit_model(
         for r, i in enumerate(theme_rows):
             for t in examples[i].themes or ():
                 Y[r, index[t]] = 1
+        # No item with two or more themes: the taxonomy is single-label (one theme, or none).
         theme_head = MultiLabelHead(C=config.C, random_state=config.random_state).fit(
-            X[theme_rows], Y, labels=ids
+            X[theme_rows], Y, labels=ids, single_label=bool(Y.sum(axis=1).max() <= 1)
         )
     detector = None
     sentences, labels, _ = requirement_sentences(examples)
