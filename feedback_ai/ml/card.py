@@ -16,6 +16,8 @@ def _line(name: str, block: dict | None) -> list[str]:
         )
     if "themes" in block:
         t = block["themes"]
+        if "accuracy" in t:
+            out.append(f"- themes: accuracy {t['accuracy']} (one theme, or none when out of scope)")
         out.append(
             f"- themes: micro-F1 {t['micro_f1']} (P {t['micro_precision']}, R {t['micro_recall']}), "
             f"macro-F1 {t['macro_f1']}, unassigned {t['unassigned_rate']}"

@@ -122,6 +122,7 @@ def test_one_theme_per_item_makes_a_single_label_taxonomy(tmp_path) -> None:
     manifest = json.loads((result.path / "manifest.json").read_text())
     assert manifest["data"]["theme_mode"] == "single"
     assert "single-label" in (result.path / "MODEL_CARD.md").read_text()
+    assert 0.5 < result.metrics["holdout"]["themes"]["accuracy"] <= 1
     texts = ["my card never came", "top up", "refund please", "hello", "card top up refund"]
     preds = predict(model, [FeedbackInput(t) for t in texts])
     assert all(len(p.themes) == 1 and not p.unassigned for p in preds)

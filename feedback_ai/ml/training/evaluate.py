@@ -75,6 +75,7 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
                 "macro_f1": float(np.mean(f[s > 0])) if (s > 0).any() else 0.0,
                 "unassigned_rate": float(np.mean([preds[i].unassigned for i in theme_rows])),
             }
+            | _single_label_accuracy(model, examples, preds, theme_rows)
         ) | {
             "per_theme": {
                 t: _round({"precision": p[j], "recall": r[j], "f1": f[j], "support": int(s[j])})
@@ -87,6 +88,16 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
     ):
         metrics["requirements"] = _requirement_metrics(model, examples)
     return metrics
+
+
+def _single_label_accuracy(
+    model: FeedbackModel, examples: list[Example], preds: list, rows: list[int]
+) -> dict:
+    """Single-label themes: the share whose one theme (or none, for out of scope) is right."""
+    if model.theme_mode != "single":
+        return {}
+    right = [[t.label for t in preds[i].themes] == list(examples[i].themes or ())[:1] for i in rows]
+    return {"accuracy": float(np.mean(right))}
 
 
 def _requirement_metrics(model: FeedbackModel, examples: list[Example]) -> dict:
