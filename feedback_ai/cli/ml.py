@@ -44,6 +44,14 @@ def train_command(
     ] = None,
     holdout: Annotated[float, typer.Option(min=0.0, max=0.5, help="Held-out fraction.")] = 0.2,
     embeddings: Annotated[bool, typer.Option(help="Use the bundled static embeddings.")] = True,
+    scope_recall: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Single-label themes: share of out-of-scope examples (no theme) to leave out.",
+        ),
+    ] = 0.8,
 ) -> None:
     """Fit every head the data has labels for, evaluate on held-out data, refit on all, save.
 
@@ -60,7 +68,7 @@ def train_command(
             models_dir=_models_dir(models_dir),
             version=version,
             holdout=holdout,
-            config=FitConfig(use_embeddings=embeddings),
+            config=FitConfig(use_embeddings=embeddings, scope_recall=scope_recall),
         )
     except FeedbackAIError as e:
         _fail(e)

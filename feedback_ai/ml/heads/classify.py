@@ -101,18 +101,25 @@ class MultiLabelHead(FastDecision):
     Multi-label (some training item has two or more themes): every theme whose probability clears its
     own threshold. Single-label (no training item has more than one): the most probable theme alone,
     or none when its probability is below the scope threshold; that threshold is 0 unless the training
-    data has items without a theme (out of scope), and otherwise maximises the mean of in-scope
-    accuracy and out-of-scope recall on out-of-fold predictions.
+    data has items without a theme (out of scope), and otherwise leaves `scope_recall` of those out
+    of scope on out-of-fold predictions (see choose_scope_threshold).
     """
 
     _transient = (*FastDecision._transient, "_coef_lookup")
 
     def __init__(
-        self, *, C: float = 0.5, cv: int = 3, min_support: int = 5, random_state: int = 0
+        self,
+        *,
+        C: float = 0.5,
+        cv: int = 3,
+        min_support: int = 5,
+        scope_recall: float = 0.8,
+        random_state: int = 0,
     ) -> None:
         self.C = C
         self.cv = cv
         self.min_support = min_support
+        self.scope_recall = scope_recall
         self.random_state = random_state
 
     def fit(
@@ -145,7 +152,11 @@ class MultiLabelHead(FastDecision):
         self.oof_proba_[:, self.active_] = self._sigmoid(oof)
         self.thresholds_ = choose_thresholds(self.oof_proba_, Y, min_support=self.min_support)
         self.single_label_ = single_label
-        self.scope_threshold_ = choose_scope_threshold(self.oof_proba_, Y) if single_label else None
+        self.scope_threshold_ = (
+            choose_scope_threshold(self.oof_proba_, Y, recall=self.scope_recall)
+            if single_label
+            else None
+        )
         self.ovr_ = ovr.fit(X, Y_active)
         return self
 
@@ -220,23 +231,22 @@ def _shifted(proba: np.ndarray, bias: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
-def choose_scope_threshold(proba: np.ndarray, Y: np.ndarray) -> float:
+def choose_scope_threshold(proba: np.ndarray, Y: np.ndarray, *, recall: float = 0.8) -> float:
     """The top-label probability below which an item is out of scope (no theme).
 
-    0 when every training item has a theme; otherwise the cut that maximises the mean of in-scope
-    accuracy and out-of-scope recall, so the few out-of-scope examples weigh as much as the rest.
+    0 when no training item is out of scope (has no theme). Otherwise the lowest cut that leaves at
+    least `recall` of the out-of-scope items unassigned on out-of-fold predictions, with a margin of
+    one standard error of that share, because out-of-scope examples are usually few; the lowest cut
+    keeps the most in-scope items. With too few to meet the margin, every one must be left out.
     """
     outside = Y.sum(axis=1) == 0
     if not outside.any() or outside.all():
         return 0.0
     best = np.argmax(proba, axis=1)
-    top = proba[np.arange(len(proba)), best]
-    right = (Y[np.arange(len(Y)), best] == 1) & ~outside
-    cuts = np.unique(np.quantile(top, np.linspace(0.0, 1.0, 401)))
-    scores = [
-        0.5 * (right[top >= c].sum() / (~outside).sum() + (top[outside] < c).mean()) for c in cuts
-    ]
-    return float(cuts[int(np.argmax(scores))])
+    tops = np.sort(proba[np.arange(len(proba)), best][outside])
+    n = len(tops)
+    k = next((k for k in range(1, n + 1) if k / n - np.sqrt(k / n * (1 - k / n) / n) >= recall), n)
+    return float(np.nextafter(tops[k - 1], np.inf))
 
 
 def choose_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_support: int = 5) -> np.ndarray:
