@@ -116,3 +116,18 @@ def test_train_refuses_a_file_with_too_few_usable_rows(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--data", str(data), "--models-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "only 12 usable labelled rows of 24" in result.output
+
+
+def test_evaluate_on_the_users_own_file_matches_theme_labels_to_ids(tmp_path: Path) -> None:
+    data = tmp_path / "intents.csv"
+    rows = [(f"where is my card {i}", "Card arrival") for i in range(15)]
+    rows += [(f"top up failed {i}", "Top up") for i in range(15)]
+    data.write_text("text,themes\n" + "".join(f"{t},{y}\n" for t, y in rows))
+    models = tmp_path / "m"
+    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings"]
+    assert runner.invoke(app, args).exit_code == 0
+    (version,) = [p for p in models.iterdir()]
+    result = runner.invoke(app, ["evaluate", "--data", str(data), "--model", str(version)])
+    assert result.exit_code == 0, result.output
+    themes = json.loads(result.output)["themes"]
+    assert themes["accuracy"] == 1.0 and themes["micro_f1"] == 1.0

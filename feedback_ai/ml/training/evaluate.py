@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.predict import predict
+from feedback_ai.ml.themes.taxonomy import slugify
 from feedback_ai.ml.training.dataset import Example
 from feedback_ai.ml.training.fit import requirement_sentences
 from feedback_ai.ml.types import FeedbackInput
@@ -55,6 +58,8 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
         i for i, ex in enumerate(examples) if ex.themes is not None and model.theme_head is not None
     ]
     if theme_rows:
+        # A user's file names themes by label ("Card arrival"); trained taxonomies keep the slug.
+        examples = [_as_ids(ex, model.taxonomy.ids) for ex in examples]
         ids = model.taxonomy.ids
         index = {t: j for j, t in enumerate(ids)}
         Y = np.zeros((len(theme_rows), len(ids)), dtype=int)
@@ -88,6 +93,12 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
     ):
         metrics["requirements"] = _requirement_metrics(model, examples)
     return metrics
+
+
+def _as_ids(ex: Example, ids: list[str]) -> Example:
+    if not ex.themes or all(t in ids for t in ex.themes):
+        return ex
+    return replace(ex, themes=tuple(t if t in ids else slugify(t) for t in ex.themes))
 
 
 def _single_label_accuracy(
