@@ -44,8 +44,20 @@ def train_command(
     ] = None,
     holdout: Annotated[float, typer.Option(min=0.0, max=0.5, help="Held-out fraction.")] = 0.2,
     embeddings: Annotated[bool, typer.Option(help="Use the bundled static embeddings.")] = True,
+    scope_recall: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            help="Single-label themes: share of out-of-scope examples (no theme) to leave out.",
+        ),
+    ] = 0.8,
 ) -> None:
-    """Fit every head the data has labels for, evaluate on held-out data and save a new version."""
+    """Fit every head the data has labels for, evaluate on held-out data, refit on all, save.
+
+    Rows that cannot be used (no text, bad JSON, unknown source, themes outside --taxonomy, ...) are
+    skipped and listed; training fails only when fewer than 20 usable labelled rows are left.
+    """
     from feedback_ai.ml.training.fit import FitConfig
     from feedback_ai.ml.training.train import train_model
 
@@ -56,10 +68,14 @@ def train_command(
             models_dir=_models_dir(models_dir),
             version=version,
             holdout=holdout,
-            config=FitConfig(use_embeddings=embeddings),
+            config=FitConfig(use_embeddings=embeddings, scope_recall=scope_recall),
         )
     except FeedbackAIError as e:
         _fail(e)
+    if result.skipped:
+        typer.secho(f"skipped {len(result.skipped)} rows of {data}:", fg=typer.colors.YELLOW)
+        for row in result.skipped:
+            typer.echo(f"  {row}")
     typer.echo(f"trained {result.version} -> {result.path}")
     typer.echo((result.path / "MODEL_CARD.md").read_text())
 

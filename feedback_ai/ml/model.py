@@ -25,3 +25,8 @@ class FeedbackModel:
     def kinds(self) -> list[str]:
         """Kind labels this model predicts (empty when it was trained without kinds)."""
         return [str(k) for k in self.kind_head.classes_] if self.kind_head is not None else []
+
+    @property
+    def theme_mode(self) -> str | None:
+        """ "single" (one theme or none per item), "multi", or None without a theme head."""
+        return self.theme_head.mode if self.theme_head is not None else None

@@ -77,3 +77,57 @@ def test_train_on_custom_file(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "m" / "mine" / "MODEL_CARD.md").is_file()
     assert "trained mine" in result.output
+
+
+def test_train_skips_bad_rows_and_prints_each_one(tmp_path: Path) -> None:
+    data = tmp_path / "mine.jsonl"
+    lines = [
+        json.dumps({"text": f"{w} is broken again {i}", "themes": ["bugs"]})
+        for i, w in enumerate(["export", "login", "search", "sync"] * 5)
+    ]
+    lines += [
+        json.dumps({"text": f"please add {w} {i}", "themes": ["asks"]})
+        for i, w in enumerate(["sso", "dark mode", "api", "pdf"] * 5)
+    ]
+    lines[3] = json.dumps({"text": "  ", "themes": ["bugs"]})
+    lines[30] = '{"text": "half a line'
+    data.write_text("\n".join(lines))
+    models = tmp_path / "m"
+    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "skipped 2 rows" in result.output
+    assert "row 4 has no `text`" in result.output
+    assert "row 31 is not valid JSON" in result.output
+    assert "single-label" in result.output  # the card, printed after training
+    (version,) = [p for p in models.iterdir()]
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "login is broken"}\n{"text": "please add sso"}\n')
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["classify", str(source), "--model", str(version), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [[t["label"] for t in r["themes"]] for r in rows] == [["bugs"], ["asks"]]
+
+
+def test_train_refuses_a_file_with_too_few_usable_rows(tmp_path: Path) -> None:
+    data = tmp_path / "mine.csv"
+    data.write_text("text,kind\n" + "".join(f"row {i},bug\n,praise\n" for i in range(12)))
+    result = runner.invoke(app, ["train", "--data", str(data), "--models-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "only 12 usable labelled rows of 24" in result.output
+
+
+def test_evaluate_on_the_users_own_file_matches_theme_labels_to_ids(tmp_path: Path) -> None:
+    data = tmp_path / "intents.csv"
+    rows = [(f"where is my card {i}", "Card arrival") for i in range(15)]
+    rows += [(f"top up failed {i}", "Top up") for i in range(15)]
+    data.write_text("text,themes\n" + "".join(f"{t},{y}\n" for t, y in rows))
+    models = tmp_path / "m"
+    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings"]
+    assert runner.invoke(app, args).exit_code == 0
+    (version,) = [p for p in models.iterdir()]
+    result = runner.invoke(app, ["evaluate", "--data", str(data), "--model", str(version)])
+    assert result.exit_code == 0, result.output
+    themes = json.loads(result.output)["themes"]
+    assert themes["accuracy"] == 1.0 and themes["micro_f1"] == 1.0

@@ -93,3 +93,94 @@ def test_file_without_labels_is_a_clear_error(tmp_path) -> None:
     data = _write_csv(tmp_path / "plain.csv", [{"text": f"hello {i}"} for i in range(10)], ["text"])
     with pytest.raises(DataError, match="nothing to train"):
         train_model(data=data, models_dir=tmp_path / "m", holdout=0.0, config=FAST)
+
+
+def _intent_rows(n_per: int = 12) -> list[dict]:
+    """Three single-theme intents, one theme per item."""
+    texts = {
+        "Card arrival": [
+            "where is my new card",
+            "card still not arrived",
+            "when will my card come",
+        ],
+        "Top up": ["how do i top up", "top up failed", "add money to my account"],
+        "Refund": ["i want my money back", "refund not received", "how do refunds work"],
+    }
+    return [
+        {"text": f"{t} ({i})", "themes": label}
+        for label, ts in texts.items()
+        for i in range(n_per)
+        for t in ts
+    ]
+
+
+def test_one_theme_per_item_makes_a_single_label_taxonomy(tmp_path) -> None:
+    data = _write_csv(tmp_path / "intents.csv", _intent_rows(), ["text", "themes"])
+    result = train_model(data=data, models_dir=tmp_path / "m", config=FAST)
+    model = load_model(result.path)
+    assert model.theme_mode == "single"
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["data"]["theme_mode"] == "single"
+    assert "single-label" in (result.path / "MODEL_CARD.md").read_text()
+    assert 0.5 < result.metrics["holdout"]["themes"]["accuracy"] <= 1
+    texts = ["my card never came", "top up", "refund please", "hello", "card top up refund"]
+    preds = predict(model, [FeedbackInput(t) for t in texts])
+    assert all(len(p.themes) == 1 and not p.unassigned for p in preds)
+    assert preds[0].themes[0].label == "card_arrival"
+    assert all(p.themes[0].label == max(p.theme_scores, key=p.theme_scores.get) for p in preds)
+
+
+def test_the_seed_stays_multi_label(trained) -> None:
+    assert load_model(trained.path).theme_mode == "multi"
+
+
+def test_saved_model_is_refit_on_all_rows_after_the_holdout(tmp_path) -> None:
+    rows = _intent_rows()
+    data = _write_csv(tmp_path / "intents.csv", rows, ["text", "themes"])
+    result = train_model(data=data, models_dir=tmp_path / "m", holdout=0.25, config=FAST)
+    held = result.metrics["holdout"]
+    assert held["n"] == 27 and held["n_fit"] == len(rows) - 27
+    model = load_model(result.path)
+    assert model.theme_head.oof_proba_.shape[0] == len(rows)  # fitted on every row
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["data"]["n_examples"] == len(rows) and manifest["data"]["refit_on_all"]
+    card = (result.path / "MODEL_CARD.md").read_text()
+    assert f"refit on all {len(rows)}" in card
+
+
+def test_bad_rows_are_skipped_and_reported(tmp_path) -> None:
+    good = [json.dumps(r) for r in _intent_rows()]
+    bad = ['{"text": "", "themes": "Refund"}', "{broken", '{"text": "x", "source": "fax"}']
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("\n".join(good[:5] + bad + good[5:]))
+    result = train_model(data=data, models_dir=tmp_path / "m", config=FAST)
+    assert [(s.row, s.reason.split()[0]) for s in result.skipped] == [
+        (6, "has"),
+        (7, "is"),
+        (8, "has"),
+    ]
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert manifest["data"]["n_examples"] == len(good)
+    assert manifest["data"]["n_skipped_rows"] == 3
+    assert manifest["data"]["skipped_rows"][0] == {"row": 6, "reason": "has no `text`"}
+
+
+def test_rows_with_themes_outside_the_given_taxonomy_are_skipped(tmp_path) -> None:
+    rows = [{"text": f"the export is slow {i}", "themes": "performance"} for i in range(15)]
+    rows += [{"text": f"invoice was wrong {i}", "themes": "billing_pricing"} for i in range(15)]
+    rows += [{"text": "dark mode please", "themes": "not_a_theme"}]
+    data = _write_csv(tmp_path / "t.csv", rows, ["text", "themes"])
+    tax = Path(__file__).resolve().parents[2] / "feedback_ai" / "data" / "taxonomy.yaml"
+    result = train_model(data=data, taxonomy_path=tax, models_dir=tmp_path / "m", config=FAST)
+    assert [str(s) for s in result.skipped] == [
+        "row 31 has themes ['not_a_theme'] not in the taxonomy"
+    ]
+
+
+def test_too_few_usable_rows_is_a_clear_error(tmp_path) -> None:
+    rows = [{"text": f"please add sso {i}", "kind": "feature_request"} for i in range(10)]
+    rows += [{"text": f"export broken {i}", "kind": "bug"} for i in range(9)]
+    rows += [{"text": "", "kind": "bug"}] * 30
+    data = _write_csv(tmp_path / "few.csv", rows, ["text", "kind"])
+    with pytest.raises(DataError, match=r"only 19 usable labelled rows of 49; at least 20"):
+        train_model(data=data, models_dir=tmp_path / "m", config=FAST)

@@ -1,4 +1,4 @@
-"""Classification heads: out-of-fold decision biases for the single-label head."""
+"""Classification heads: out-of-fold kind biases; single- and multi-label theme choice."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from feedback_ai.ml.heads.classify import SingleLabelHead, macro_f1_biases
+from feedback_ai.errors import DataError
+from feedback_ai.ml.heads.classify import (
+    MultiLabelHead,
+    SingleLabelHead,
+    choose_scope_threshold,
+    macro_f1_biases,
+)
 
 
 def _macro_f1(pred: np.ndarray, truth: np.ndarray) -> float:
@@ -96,3 +102,74 @@ def test_binary_heads_keep_plain_probabilities() -> None:
     assert not head.bias_.any()
     plain = SingleLabelHead(bias_shrink=0.0, random_state=0).fit(X, y)
     np.testing.assert_allclose(head.predict_proba(X), plain.predict_proba(X))
+
+
+def _indicator(labels: list[str], classes: list[str]) -> np.ndarray:
+    return np.array([[int(lab == c) for c in classes] for lab in labels], dtype=np.int64)
+
+
+def test_single_label_head_gives_exactly_the_top_theme() -> None:
+    X, labels = _blobs([30, 30, 30])
+    classes = ["c0", "c1", "c2"]
+    head = MultiLabelHead().fit(X, _indicator(labels, classes), labels=classes, single_label=True)
+    assert head.mode == "single" and head.scope_threshold_ == 0.0
+    proba = head.predict_proba(X)
+    chosen = head.choose(proba)
+    assert all(len(c) == 1 for c in chosen)
+    assert [c[0] for c in chosen] == np.argmax(proba, axis=1).tolist()
+
+
+def test_multi_label_head_may_give_several_or_none() -> None:
+    # Near-uniform probabilities: the multi-label thresholds pass several labels, or none.
+    head = MultiLabelHead()
+    head.thresholds_ = np.array([0.3, 0.3, 0.9])
+    head.single_label_ = False
+    chosen = head.choose(np.array([[0.4, 0.5, 0.1], [0.1, 0.2, 0.8]]))
+    assert chosen == [[1, 0], []]
+
+
+def test_old_artifacts_without_a_mode_stay_multi_label() -> None:
+    head = MultiLabelHead()
+    head.thresholds_ = np.array([0.5, 0.5])
+    assert head.mode == "multi"
+    assert head.choose(np.array([[0.6, 0.7]])) == [[1, 0]]
+
+
+def test_single_label_rejects_items_with_two_themes() -> None:
+    X, labels = _blobs([10, 10])
+    Y = _indicator(labels, ["c0", "c1"])
+    Y[0] = 1
+    with pytest.raises(DataError, match="at most one theme"):
+        MultiLabelHead().fit(X, Y, labels=["c0", "c1"], single_label=True)
+
+
+def test_scope_threshold_leaves_out_the_asked_share_of_out_of_scope_items() -> None:
+    # 90 in-scope items (top probability 0.6-0.95, all right) and 10 out of scope (0.2-0.5).
+    rng = np.random.default_rng(1)
+    top_in = rng.uniform(0.6, 0.95, 90)
+    top_out = rng.uniform(0.2, 0.5, 10)
+    proba = np.zeros((100, 2))
+    proba[:90, 0] = top_in
+    proba[90:, 1] = top_out
+    Y = np.zeros((100, 2), dtype=np.int64)
+    Y[:90, 0] = 1
+    cut = choose_scope_threshold(proba, Y)
+    assert cut <= top_in.min()  # every in-scope item is kept
+    assert np.mean(top_out < cut) >= 0.9  # 0.8 plus a margin for only ten examples
+    assert choose_scope_threshold(proba, Y, recall=0.5) < cut
+    assert choose_scope_threshold(proba[:90], Y[:90]) == 0.0  # nothing out of scope: never cut
+
+
+def test_single_label_head_learns_to_leave_out_of_scope_items_unassigned() -> None:
+    X_in, labels = _blobs([40, 40])
+    rng = np.random.default_rng(3)
+    # Out-of-scope items sit away from both classes, along a third axis.
+    X_out = sp.csr_matrix(np.eye(6)[[4] * 40] * 1.5 + rng.normal(0, 0.3, size=(40, 6)))
+    X = sp.vstack([X_in, X_out]).tocsr()
+    Y = np.vstack([_indicator(labels, ["c0", "c1"]), np.zeros((40, 2), dtype=np.int64)])
+    head = MultiLabelHead().fit(X, Y, labels=["c0", "c1"], single_label=True)
+    chosen = head.choose(head.predict_proba(X))
+    assert head.scope_threshold_ > 0
+    in_scope_right = np.mean([c == [int(lab[1])] for c, lab in zip(chosen, labels, strict=False)])
+    out_left = np.mean([c == [] for c in chosen[80:]])
+    assert in_scope_right >= 0.8 and out_left >= 0.8

@@ -96,20 +96,39 @@ class SingleLabelHead(FastDecision):
 
 
 class MultiLabelHead(FastDecision):
-    """Zero or more labels per item: one-vs-rest LinearSVC, Platt-scaled, with per-label thresholds."""
+    """Themes: one-vs-rest LinearSVC, Platt-scaled, in one of two modes.
+
+    Multi-label (some training item has two or more themes): every theme whose probability clears its
+    own threshold. Single-label (no training item has more than one): the most probable theme alone,
+    or none when its probability is below the scope threshold; that threshold is 0 unless the training
+    data has items without a theme (out of scope), and otherwise leaves `scope_recall` of those out
+    of scope on out-of-fold predictions (see choose_scope_threshold).
+    """
 
     _transient = (*FastDecision._transient, "_coef_lookup")
 
     def __init__(
-        self, *, C: float = 0.5, cv: int = 3, min_support: int = 5, random_state: int = 0
+        self,
+        *,
+        C: float = 0.5,
+        cv: int = 3,
+        min_support: int = 5,
+        scope_recall: float = 0.8,
+        random_state: int = 0,
     ) -> None:
         self.C = C
         self.cv = cv
         self.min_support = min_support
+        self.scope_recall = scope_recall
         self.random_state = random_state
 
-    def fit(self, X: sp.spmatrix, Y: np.ndarray, *, labels: list[str]) -> MultiLabelHead:
-        """Fit on a binary indicator matrix `Y` whose columns are `labels`."""
+    def fit(
+        self, X: sp.spmatrix, Y: np.ndarray, *, labels: list[str], single_label: bool = False
+    ) -> MultiLabelHead:
+        """Fit on a binary indicator matrix `Y` whose columns are `labels` (at most one per row
+        when `single_label`)."""
+        if single_label and (Y.sum(axis=1) > 1).any():
+            raise DataError("Single-label themes need at most one theme per item.")
         support = Y.sum(axis=0)
         self.labels_ = np.asarray(labels)
         self.active_ = np.flatnonzero(support > 0)
@@ -132,8 +151,29 @@ class MultiLabelHead(FastDecision):
         self.oof_proba_ = np.zeros(Y.shape, dtype=np.float64)
         self.oof_proba_[:, self.active_] = self._sigmoid(oof)
         self.thresholds_ = choose_thresholds(self.oof_proba_, Y, min_support=self.min_support)
+        self.single_label_ = single_label
+        self.scope_threshold_ = (
+            choose_scope_threshold(self.oof_proba_, Y, recall=self.scope_recall)
+            if single_label
+            else None
+        )
         self.ovr_ = ovr.fit(X, Y_active)
         return self
+
+    @property
+    def mode(self) -> str:
+        """ "single" or "multi" (artifacts saved before modes existed are multi-label)."""
+        return "single" if getattr(self, "single_label_", False) else "multi"
+
+    def choose(self, proba: np.ndarray) -> list[list[int]]:
+        """Indices of the chosen labels of each row, most probable first."""
+        if self.mode == "single":
+            best = np.argmax(proba, axis=1)
+            keep = proba[np.arange(len(proba)), best] >= self.scope_threshold_
+            return [[j] if k else [] for j, k in zip(best.tolist(), keep.tolist(), strict=True)]
+        passing = (proba >= self.thresholds_).tolist()
+        order = np.argsort(-proba, axis=1, kind="stable").tolist()
+        return [[j for j in o if p[j]] for o, p in zip(order, passing, strict=True)]
 
     def _sigmoid(self, scores: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(scores * self.platt_[:, 0] + self.platt_[:, 1])))
@@ -189,6 +229,24 @@ def _shifted(proba: np.ndarray, bias: np.ndarray) -> np.ndarray:
         return proba
     shifted = proba * np.exp(bias)
     return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+def choose_scope_threshold(proba: np.ndarray, Y: np.ndarray, *, recall: float = 0.8) -> float:
+    """The top-label probability below which an item is out of scope (no theme).
+
+    0 when no training item is out of scope (has no theme). Otherwise the lowest cut that leaves at
+    least `recall` of the out-of-scope items unassigned on out-of-fold predictions, with a margin of
+    one standard error of that share, because out-of-scope examples are usually few; the lowest cut
+    keeps the most in-scope items. With too few to meet the margin, every one must be left out.
+    """
+    outside = Y.sum(axis=1) == 0
+    if not outside.any() or outside.all():
+        return 0.0
+    best = np.argmax(proba, axis=1)
+    tops = np.sort(proba[np.arange(len(proba)), best][outside])
+    n = len(tops)
+    k = next((k for k in range(1, n + 1) if k / n - np.sqrt(k / n * (1 - k / n) / n) >= recall), n)
+    return float(np.nextafter(tops[k - 1], np.inf))
 
 
 def choose_thresholds(proba: np.ndarray, Y: np.ndarray, *, min_support: int = 5) -> np.ndarray:

@@ -75,9 +75,7 @@ def label_batch(
         proba = head.predict_proba(X)
         out.theme_names = head.labels_.tolist()
         out.theme_scores = np.round(proba, 4).tolist()
-        passing = (proba >= head.thresholds_).tolist()
-        order = np.argsort(-proba, axis=1, kind="stable").tolist()
-        out.themes = [[j for j in o if p[j]] for o, p in zip(order, passing, strict=True)]
+        out.themes = head.choose(proba)
         rows = {}
         for row, chosen in enumerate(out.themes):
             for j in chosen:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.predict import predict
 from feedback_ai.ml.text.pii import prepare
+from feedback_ai.ml.themes.taxonomy import slugify
 from feedback_ai.ml.training.dataset import Example
 from feedback_ai.ml.training.fit import annotated_sentences
 from feedback_ai.ml.types import FeedbackInput
@@ -56,6 +59,8 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
         i for i, ex in enumerate(examples) if ex.themes is not None and model.theme_head is not None
     ]
     if theme_rows:
+        # A user's file names themes by label ("Card arrival"); trained taxonomies keep the slug.
+        examples = [_as_ids(ex, model.taxonomy.ids) for ex in examples]
         ids = model.taxonomy.ids
         index = {t: j for j, t in enumerate(ids)}
         Y = np.zeros((len(theme_rows), len(ids)), dtype=int)
@@ -76,6 +81,7 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
                 "macro_f1": float(np.mean(f[s > 0])) if (s > 0).any() else 0.0,
                 "unassigned_rate": float(np.mean([preds[i].unassigned for i in theme_rows])),
             }
+            | _single_label_accuracy(model, examples, preds, theme_rows)
         ) | {
             "per_theme": {
                 t: _round({"precision": p[j], "recall": r[j], "f1": f[j], "support": int(s[j])})
@@ -88,6 +94,22 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
     ):
         metrics["requirements"] = _requirement_metrics(model, examples)
     return metrics
+
+
+def _as_ids(ex: Example, ids: list[str]) -> Example:
+    if not ex.themes or all(t in ids for t in ex.themes):
+        return ex
+    return replace(ex, themes=tuple(t if t in ids else slugify(t) for t in ex.themes))
+
+
+def _single_label_accuracy(
+    model: FeedbackModel, examples: list[Example], preds: list, rows: list[int]
+) -> dict:
+    """Single-label themes: the share whose one theme (or none, for out of scope) is right."""
+    if model.theme_mode != "single":
+        return {}
+    right = [[t.label for t in preds[i].themes] == list(examples[i].themes or ())[:1] for i in rows]
+    return {"accuracy": float(np.mean(right))}
 
 
 def requirement_scores(

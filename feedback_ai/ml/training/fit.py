@@ -27,6 +27,8 @@ class FitConfig:
     embedding_weight: float = 2.0
     # Share of the out-of-fold macro-F1 kind biases applied (0 turns them off).
     kind_bias_shrink: float = 0.5
+    # Single-label themes: share of the out-of-scope examples (items with no theme) to leave out.
+    scope_recall: float = 0.8
     random_state: int = 0
 
 
@@ -124,9 +126,10 @@ def fit_model(
         for r, i in enumerate(theme_rows):
             for t in examples[i].themes or ():
                 Y[r, index[t]] = 1
-        theme_head = MultiLabelHead(C=config.C, random_state=config.random_state).fit(
-            X[theme_rows], Y, labels=ids
-        )
+        # No item with two or more themes: the taxonomy is single-label (one theme, or none).
+        theme_head = MultiLabelHead(
+            C=config.C, scope_recall=config.scope_recall, random_state=config.random_state
+        ).fit(X[theme_rows], Y, labels=ids, single_label=bool(Y.sum(axis=1).max() <= 1))
     detector = None
     sentences, labels, _, items = annotated_sentences(examples)
     if sentences and 0 < sum(labels) < len(labels):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,22 +14,30 @@ from feedback_ai.ml.card import render_card
 from feedback_ai.ml.themes.taxonomy import Taxonomy, Theme, load_taxonomy, slugify
 from feedback_ai.ml.training.dataset import (
     Example,
+    SkippedRow,
     data_hash,
     load_golden,
     load_seed,
-    read_examples,
+    read_dataset,
 )
 from feedback_ai.ml.training.evaluate import evaluate
 from feedback_ai.ml.training.fit import FitConfig, fit_model
 
+# A user's file must keep at least this many usable rows once bad rows are skipped: fewer cannot
+# give a held-out estimate or out-of-fold thresholds (3 folds) that mean anything.
+MIN_EXAMPLES = 20
+# The manifest lists this many skipped rows at most (the CLI prints them all).
+MAX_LISTED_SKIPS = 100
+
 
 @dataclass(frozen=True, slots=True)
 class TrainResult:
-    """Where the model went and how it scored."""
+    """Where the model went, how it scored, and the rows of the user's file left out."""
 
     version: str
     path: Path
     metrics: dict
+    skipped: list[SkippedRow] = field(default_factory=list)
 
 
 def taxonomy_for(
@@ -52,6 +60,49 @@ def taxonomy_for(
         replace(ex, themes=tuple(ids[t] for t in ex.themes)) if ex.themes else ex for ex in examples
     ]
     return taxonomy, relabelled
+
+
+def outside_taxonomy(
+    examples: list[Example], taxonomy: Taxonomy
+) -> tuple[list[Example], list[SkippedRow]]:
+    """Rows labelled with themes the given taxonomy lacks are skipped, not trained on."""
+    ids = set(taxonomy.ids)
+    kept: list[Example] = []
+    skipped: list[SkippedRow] = []
+    for ex in examples:
+        unknown = sorted(t for t in ex.themes or () if t not in ids)
+        if unknown:
+            skipped.append(SkippedRow(ex.row, f"has themes {unknown[:5]} not in the taxonomy"))
+        else:
+            kept.append(ex)
+    return kept, skipped
+
+
+def usable_examples(
+    data: Path | str, taxonomy_path: Path | str | None
+) -> tuple[list[Example], Taxonomy, list[SkippedRow]]:
+    """A user's file: its usable examples, their taxonomy, and each skipped row with its reason.
+
+    Fails only when the file labels nothing or fewer than MIN_EXAMPLES usable rows are left.
+    """
+    dataset = read_dataset(data)
+    examples, skipped = dataset.examples, list(dataset.skipped)
+    if taxonomy_path is not None:
+        taxonomy = load_taxonomy(taxonomy_path)
+        examples, outside = outside_taxonomy(examples, taxonomy)
+        skipped = sorted(skipped + outside, key=lambda s: s.row)
+    labelled = [ex for ex in examples if ex.kind or ex.themes is not None]
+    if dataset.examples and not labelled and not skipped:
+        raise DataError("The data labels neither `kind` nor `themes`; nothing to train.")
+    if len(labelled) < MIN_EXAMPLES:
+        shown = "; ".join(str(s) for s in skipped[:5])
+        raise DataError(
+            f"{data}: only {len(labelled)} usable labelled rows of {dataset.n_rows}; at least "
+            f"{MIN_EXAMPLES} are needed. {len(skipped)} skipped" + (f": {shown}" if shown else ".")
+        )
+    if taxonomy_path is None:
+        taxonomy, examples = taxonomy_for(examples, None, bundled=False)
+    return examples, taxonomy, skipped
 
 
 def split_holdout(
@@ -87,17 +138,25 @@ def train_model(
     holdout: float = 0.2,
     config: FitConfig | None = None,
 ) -> TrainResult:
-    """Fit on `data` (the bundled seed when None), evaluate on held-out data, save to models_dir."""
+    """Fit on `data` (the bundled seed when None), evaluate on held-out data, save to models_dir.
+
+    The held-out figures come from a model fitted on the rest; the saved model is then refit on
+    every usable example, so none of the user's labels are left out of it.
+    """
     started = time.perf_counter()
-    examples = load_seed() if data is None else read_examples(data)
-    taxonomy, examples = taxonomy_for(examples, taxonomy_path, bundled=data is None)
+    skipped: list[SkippedRow] = []
+    if data is None:
+        examples = load_seed()
+        taxonomy, examples = taxonomy_for(examples, taxonomy_path, bundled=True)
+    else:
+        examples, taxonomy, skipped = usable_examples(data, taxonomy_path)
     version = version or new_version(examples)
     config = config or FitConfig()
     metrics: dict = {"version": version}
     if holdout > 0 and len(examples) >= 50:
         train, held = split_holdout(examples, fraction=holdout, seed=config.random_state)
         probe = fit_model(train, taxonomy=taxonomy, version=version, config=config)
-        metrics["holdout"] = evaluate(probe, held)
+        metrics["holdout"] = evaluate(probe, held) | {"n_fit": len(train)}
     model = fit_model(examples, taxonomy=taxonomy, version=version, config=config)
     if data is None:
         metrics["golden"] = evaluate(model, load_golden())
@@ -107,6 +166,10 @@ def train_model(
         "sha256": data_hash(examples),
         "n_examples": len(examples),
         "holdout_fraction": holdout,
+        "refit_on_all": True,
+        "theme_mode": model.theme_mode,
+        "n_skipped_rows": len(skipped),
+        "skipped_rows": [{"row": s.row, "reason": s.reason} for s in skipped[:MAX_LISTED_SKIPS]],
     }
     path = Path(models_dir) / version
     save_model(
@@ -116,4 +179,4 @@ def train_model(
         card=render_card(model, metrics=metrics, data=data_info),
         data=data_info,
     )
-    return TrainResult(version=version, path=path, metrics=metrics)
+    return TrainResult(version=version, path=path, metrics=metrics, skipped=skipped)
