@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: install serve test lint format bench-quality bench-throughput bench-language bench-api bench-dedupe bench-scale clean
+.PHONY: install serve test lint format bench-quality bench-kinds bench-statements bench-throughput bench-language bench-api bench-dedupe bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ format: install
 
 bench-quality: install
 	cd bench && ../$(BIN)/python quality.py
+
+bench-kinds: install
+	$(BIN)/python bench/real_kinds.py
+
+bench-statements: install
+	$(BIN)/python bench/statements.py
 
 bench-throughput: install
 	$(BIN)/python bench/throughput.py

@@ -38,13 +38,25 @@ def _odd_input(mapped: MappedText) -> tuple[str, list[str]] | None:
     return None
 
 
+def _fallback_kind(model: FeedbackModel) -> tuple[str | None, float | None]:
+    """The kind of an item that cannot be scored: 'other' when the model has it, else the most
+    frequent training kind at its prior (the best answer with no information, e.g. a bare "?")."""
+    if FALLBACK_KIND in model.kinds:
+        return FALLBACK_KIND, 1.0
+    prior = getattr(model.kind_head, "class_prior_", None)  # absent in older artifacts
+    if model.kind_head is None or prior is None:
+        return None, None
+    j = int(prior.argmax())
+    return str(model.kind_head.classes_[j]), round(float(prior[j]), 4)
+
+
 def _fallback(
     model: FeedbackModel, mapped: MappedText, language: str, flags: list[str]
 ) -> Prediction:
-    kind = FALLBACK_KIND if FALLBACK_KIND in model.kinds else None
+    kind, score = _fallback_kind(model)
     return Prediction(
         kind=kind,
-        kind_score=1.0 if kind else None,
+        kind_score=score,
         kind_scores={},
         themes=[],
         theme_scores={},

@@ -184,3 +184,18 @@ def test_too_few_usable_rows_is_a_clear_error(tmp_path) -> None:
     data = _write_csv(tmp_path / "few.csv", rows, ["text", "kind"])
     with pytest.raises(DataError, match=r"only 19 usable labelled rows of 49; at least 20"):
         train_model(data=data, models_dir=tmp_path / "m", config=FAST)
+
+
+def test_text_without_words_gets_the_most_frequent_kind_when_there_is_no_other(tmp_path) -> None:
+    # A bare "?" carries no information: with no `other` kind, the prior's best guess is the answer.
+    rows = [{"text": f"as a user i want to export report {i}", "kind": "F"} for i in range(30)]
+    rows += [
+        {"text": f"the page loads the dashboard number {i}", "kind": "NULL"} for i in range(50)
+    ]
+    data = _write_csv(tmp_path / "kinds.csv", rows, ["text", "kind"])
+    model = load_model(
+        train_model(data=data, models_dir=tmp_path / "m", holdout=0.2, config=FAST).path
+    )
+    pred = predict(model, [FeedbackInput("?")])[0]
+    assert pred.flags == ["no_text"]
+    assert pred.kind == "NULL" and pred.kind_score == pytest.approx(50 / 80, abs=1e-3)

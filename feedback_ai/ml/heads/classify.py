@@ -40,6 +40,8 @@ class SingleLabelHead(FastDecision):
         """Fit on labels `y`; keeps out-of-fold probabilities for threshold choice and metrics."""
         labels = np.asarray(y)
         self.classes_, counts = np.unique(labels, return_counts=True)
+        # What an item with no usable text gets when the labels have no 'other' (see predict).
+        self.class_prior_ = counts / counts.sum()
         if len(self.classes_) < 2:
             raise DataError(
                 f"Need at least two distinct labels to train a head, got {self.classes_}."
