@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from feedback_ai.imports.lines import RawLine, iter_lines
+from feedback_ai.imports.lines import RawLine, text_lines
 from feedback_ai.imports.records import RawRecord
 from feedback_ai.imports.rows import (
     BAD_ENCODING,
@@ -16,7 +16,6 @@ from feedback_ai.imports.rows import (
     ImportFormatError,
     Limits,
 )
-from feedback_ai.imports.streams import sniff_encoding
 
 PROBLEM_REASONS = {"too_long": LINE_TOO_LONG, "bad_encoding": BAD_ENCODING}
 
@@ -54,15 +53,7 @@ def read_csv(
     required: tuple[str, ...] = (),
 ) -> Iterator[RawRecord]:
     """Yield one record per CSV row, keyed by the header; bad rows carry their reason."""
-    codec, newline, unit = sniff_encoding(stream)
-    lines = iter_lines(
-        stream,
-        codec=codec,
-        newline=newline,
-        unit=unit,
-        max_line_bytes=limits.max_line_bytes,
-        chunk_bytes=limits.chunk_bytes,
-    )
+    lines = text_lines(stream, limits=limits)
     feed = _LineFeed(lines)
     csv.field_size_limit(limits.max_record_bytes)
     reader = csv.reader(feed, delimiter=delimiter, strict=True)

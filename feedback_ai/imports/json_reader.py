@@ -10,7 +10,7 @@ from typing import Any
 
 import ijson
 
-from feedback_ai.imports.lines import iter_lines
+from feedback_ai.imports.lines import text_lines
 from feedback_ai.imports.records import RawRecord
 from feedback_ai.imports.rows import (
     BAD_ENCODING,
@@ -28,15 +28,7 @@ PROBLEM_REASONS = {"too_long": LINE_TOO_LONG, "bad_encoding": BAD_ENCODING}
 
 def read_jsonl(stream: io.BufferedReader, *, name: str, limits: Limits) -> Iterator[RawRecord]:
     """Yield one record per non-blank line; a line that is not a JSON object is quarantined."""
-    codec, newline, unit = sniff_encoding(stream)
-    lines = iter_lines(
-        stream,
-        codec=codec,
-        newline=newline,
-        unit=unit,
-        max_line_bytes=limits.max_line_bytes,
-        chunk_bytes=limits.chunk_bytes,
-    )
+    lines = text_lines(stream, limits=limits)
     for line in lines:
         if line.text is None:
             yield RawRecord(line.number, None, line.preview, PROBLEM_REASONS[line.problem or ""])

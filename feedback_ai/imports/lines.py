@@ -6,6 +6,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from feedback_ai.imports.rows import Limits
+from feedback_ai.imports.streams import sniff_encoding
+
 
 @dataclass(frozen=True)
 class RawLine:
@@ -15,6 +18,19 @@ class RawLine:
     text: str | None
     problem: str | None = None  # "too_long" or "bad_encoding"
     preview: str = ""
+
+
+def text_lines(stream: io.BufferedReader, *, limits: Limits) -> Iterator[RawLine]:
+    """The stream's lines in the encoding its BOM names, each bounded by `limits`."""
+    codec, newline, unit = sniff_encoding(stream)
+    return iter_lines(
+        stream,
+        codec=codec,
+        newline=newline,
+        unit=unit,
+        max_line_bytes=limits.max_line_bytes,
+        chunk_bytes=limits.chunk_bytes,
+    )
 
 
 def iter_lines(
