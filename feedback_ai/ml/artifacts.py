@@ -123,7 +123,14 @@ def load_model(directory: Path | str) -> FeedbackModel:
     """Load a model only after its hashes and library versions check out."""
     directory = Path(directory)
     manifest = verify(directory)
-    model = joblib.load(directory / ARTIFACT)
+    try:
+        model = joblib.load(directory / ARTIFACT)
+    except (ImportError, AttributeError) as e:
+        # Saved by a feedback-ai whose classes lived elsewhere (e.g. before ml/ was split by concern).
+        raise ArtifactError(
+            f"{directory} was saved by another feedback-ai version ({e}). "
+            "Retrain with `feedback-ai train`."
+        ) from e
     if not isinstance(model, FeedbackModel) or model.version != manifest.get("version"):
         raise ArtifactError(f"{directory}: the artifact is not the model its manifest describes.")
     fingerprint = manifest.get("embeddings")

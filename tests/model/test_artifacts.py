@@ -7,7 +7,7 @@ import pytest
 
 from feedback_ai.errors import ArtifactError
 from feedback_ai.ml import FeedbackInput, latest_version, load_model, predict, resolve_model_dir
-from feedback_ai.ml.artifacts import MANIFEST
+from feedback_ai.ml.artifacts import MANIFEST, sha256_file
 
 
 def test_round_trip_predicts_the_same(trained, model) -> None:
@@ -43,6 +43,18 @@ def test_incompatible_library_version_is_refused(trained, tmp_path) -> None:
     shutil.copytree(trained.path, copy)
     manifest = json.loads((copy / MANIFEST).read_text())
     manifest["libraries"]["scikit-learn"] = "0.24.2"
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="Retrain with `feedback-ai train`"):
+        load_model(copy)
+
+
+def test_artifact_of_an_older_layout_is_refused_not_crashed(trained, tmp_path) -> None:
+    # Pickles name classes by module path: one saved before ml/ was split names feedback_ai.ml.pipeline.
+    copy = tmp_path / "old-layout"
+    shutil.copytree(trained.path, copy)
+    (copy / "model.joblib").write_bytes(b"\x80\x04cfeedback_ai.ml.pipeline\nFeedbackModel\n)\x81.")
+    manifest = json.loads((copy / MANIFEST).read_text())
+    manifest["files"]["model.joblib"] = sha256_file(copy / "model.joblib")
     (copy / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(ArtifactError, match="Retrain with `feedback-ai train`"):
         load_model(copy)
