@@ -126,3 +126,10 @@ def test_unusable_and_runaway_sentences_give_no_statement() -> None:
     assert made[3] is not None and made[3][0] == "Add dark mode"
     long = RequirementDetector().statements(["please add " + "very " * 400 + "fast exports"])[0]
     assert long is None or len(long[0]) <= MAX_STATEMENT_CHARS
+
+
+def test_the_clause_after_a_mood_makes_the_statement(nlp) -> None:
+    # Mixed-mood reviews: "love the app" is not the ask; the clause after "but" is.
+    assert make_statement(nlp("love it but please add dark mode"))[0] == "Add dark mode"
+    crash = make_statement(nlp("love the app but it crashes every time i open a pdf"))[0].lower()
+    assert "crash" in crash and "pdf" in crash and "app" not in crash

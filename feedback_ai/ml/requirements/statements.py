@@ -244,8 +244,33 @@ def _reported(root: Token) -> Token:
     return root
 
 
+# "love the app but it crashes ...", "great app but please add X": the mood comes first, and the
+# clause after the contrast carries the defect or the ask.
+_MOOD_VERBS = {"love", "like", "enjoy", "hate", "appreciate", "adore"}
+_CONTRAST = {"but", "however", "though", "although", "except", "yet"}
+
+
+def _past_the_mood(root: Token) -> Token:
+    """The verb of the clause after a contrast word when the root only states a mood, else root."""
+    mood = root.lemma_.lower() in _MOOD_VERBS or root.pos_ in {"ADJ", "NOUN", "PROPN"}
+    if not mood:
+        return root
+    doc = root.doc
+    contrast = next((t for t in doc[root.i + 1 :] if t.lower_ in _CONTRAST), None)
+    if contrast is None:
+        return root
+    return next(
+        (
+            t
+            for t in doc[contrast.i + 1 :]
+            if t.pos_ in {"VERB", "AUX"} and t.dep_ in {"conj", "ROOT", "ccomp"}
+        ),
+        root,
+    )
+
+
 def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
-    root = _reported(root)
+    root = _reported(_past_the_mood(root))
     for rule in (requested, conditional, missing, slow_or_hard):
         made = rule(sent, root)
         if made is not None:
