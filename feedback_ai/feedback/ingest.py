@@ -172,6 +172,7 @@ def _new_rows(
         "explanations": [e.to_dict() for e in pred.explanations],
         "language": pred.language,
         "flags": list(pred.flags),
+        "uncertainty": pred.uncertainty,
         "created_at": now,
     }
     themes = [

@@ -89,6 +89,8 @@ class Prediction(Base):
     explanations: Mapped[list[Any]]
     language: Mapped[str] = mapped_column(String(16))
     flags: Mapped[list[Any]]
+    # How much a human label would teach the model, in [0, 1]; null for rows stored before it.
+    uncertainty: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     feedback: Mapped[Feedback] = relationship(back_populates="predictions")

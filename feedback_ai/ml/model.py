@@ -30,3 +30,15 @@ class FeedbackModel:
     def theme_mode(self) -> str | None:
         """ "single" (one theme or none per item), "multi", or None without a theme head."""
         return self.theme_head.mode if self.theme_head is not None else None
+
+    @property
+    def theme_thresholds(self) -> dict[str, float]:
+        """Each theme's decision threshold on its probability (the scope threshold when single)."""
+        head = self.theme_head
+        if head is None:
+            return {}
+        if head.mode == "single":
+            return {str(label): float(head.scope_threshold_) for label in head.labels_}
+        return {
+            str(label): float(t) for label, t in zip(head.labels_, head.thresholds_, strict=True)
+        }

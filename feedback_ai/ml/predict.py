@@ -15,6 +15,7 @@ from feedback_ai.ml.text.language import guess_language
 from feedback_ai.ml.text.nlp import sentence_spans
 from feedback_ai.ml.text.normalize import MappedText
 from feedback_ai.ml.text.pii import prepare
+from feedback_ai.ml.training.active import uncertainty
 from feedback_ai.ml.types import (
     FALLBACK_KIND,
     CandidateRequirement,
@@ -67,6 +68,7 @@ def _fallback(
         language=language,
         flags=flags,
         model_version=model.version,
+        uncertainty=1.0,  # nothing was scored: only a person can say what this is
     )
 
 
@@ -99,6 +101,7 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
             model, X, lambda rows: score_segments(model, texts, sources, segments, rows)
         )
         candidates = _candidates(model, [m for _, m, _ in prepared], sentences, labels)
+        thresholds = model.theme_thresholds
         for row, (i, mapped, flags) in enumerate(prepared):
             results[i] = _assemble(
                 model,
@@ -109,6 +112,7 @@ def _predict(model: FeedbackModel, items: Sequence[FeedbackInput]) -> list[Predi
                 sentences=sentences[row],
                 segments=segments[row],
                 candidates=candidates[row],
+                thresholds=thresholds,
             )
     return [r for r in results if r is not None]
 
@@ -168,10 +172,16 @@ def _assemble(
     sentences: list[tuple[int, int]],
     segments: list[tuple[int, int]],
     candidates: list[CandidateRequirement],
+    thresholds: dict[str, float],
 ) -> Prediction:
     fields = item_labels(labels, row=row, mapped=mapped, sentences=sentences, segments=segments)
     return Prediction(
         **fields,
+        uncertainty=uncertainty(
+            kind_scores=fields["kind_scores"],
+            theme_scores=fields["theme_scores"],
+            thresholds=thresholds,
+        ),
         unassigned=model.theme_head is not None and not fields["themes"],
         candidates=candidates,
         masked_text=mapped.text,

@@ -110,6 +110,7 @@ class Prediction:
     `kind_score` its probability. `sentence_kinds` lists each sentence's kind for one-sentence items
     and for items whose kind a sentence could change; it is empty for other multi-sentence items,
     whose sentences are not scored (that keeps predict's cost flat).
+    `uncertainty` is 1 for items the model could not score (another language, no words).
     """
 
     kind: str | None
@@ -125,6 +126,8 @@ class Prediction:
     flags: list[str] = field(default_factory=list)
     model_version: str = ""
     sentence_kinds: list[SentenceKind] = field(default_factory=list)
+    # How much a human label would teach the model, in [0, 1] (ml/training/active.py).
+    uncertainty: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict."""

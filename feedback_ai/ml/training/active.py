@@ -1,0 +1,59 @@
+"""Active-learning order: how much a human label on an item would teach the model.
+
+The review queue's default order and bench/learning_curve.py both use these functions, so that
+what the benchmark measures is what PMs get.
+
+- Kind: the margin between the two highest kind scores; a small margin means the model hesitated.
+- Themes: the distance of each theme's score to that theme's threshold; a score near a threshold
+  is a coin toss between assigning the theme and not.
+- Both become an uncertainty in [0, 1] (1 = a coin toss), and the item's uncertainty is the larger.
+- The queue weights it by priority: `review_score = uncertainty * (FLOOR + (1 - FLOOR) * priority)`
+  with priority in [0, 1]; the floor keeps unsure items of accounts without ARR in the queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# Distance to a threshold at or beyond which a theme counts as settled (probabilities in [0, 1]).
+THEME_SETTLED_AT = 0.5
+PRIORITY_FLOOR = 0.2
+
+
+def kind_uncertainty(kind_scores: Mapping[str, float]) -> float:
+    """1 minus the margin between the two best kind scores (0 when there is at most one kind)."""
+    if len(kind_scores) < 2:
+        return 0.0
+    first, second = sorted(kind_scores.values(), reverse=True)[:2]
+    return _clip(1.0 - (first - second))
+
+
+def theme_uncertainty(theme_scores: Mapping[str, float], thresholds: Mapping[str, float]) -> float:
+    """How close the theme nearest its threshold is to it: 1 on the threshold, 0 when settled."""
+    distances = [
+        abs(score - thresholds[label])
+        for label, score in theme_scores.items()
+        if label in thresholds
+    ]
+    if not distances:
+        return 0.0
+    return _clip(1.0 - min(distances) / THEME_SETTLED_AT)
+
+
+def uncertainty(
+    *,
+    kind_scores: Mapping[str, float],
+    theme_scores: Mapping[str, float],
+    thresholds: Mapping[str, float],
+) -> float:
+    """The item's uncertainty in [0, 1]: the larger of its kind and theme uncertainties."""
+    return round(max(kind_uncertainty(kind_scores), theme_uncertainty(theme_scores, thresholds)), 4)
+
+
+def review_score(*, uncertainty: float, priority: float) -> float:
+    """The queue's default sort key (higher first): uncertainty weighted by priority in [0, 1]."""
+    return uncertainty * (PRIORITY_FLOOR + (1.0 - PRIORITY_FLOOR) * _clip(priority))
+
+
+def _clip(value: float) -> float:
+    return min(1.0, max(0.0, float(value)))

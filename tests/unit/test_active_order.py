@@ -1,0 +1,57 @@
+"""The active-learning order: unsure items first, weighted by priority."""
+
+from __future__ import annotations
+
+import pytest
+
+from feedback_ai.ml.training.active import (
+    kind_uncertainty,
+    review_score,
+    theme_uncertainty,
+    uncertainty,
+)
+
+
+class TestUncertainty:
+    def test_a_close_call_between_two_kinds_is_more_uncertain_than_a_clear_one(self) -> None:
+        close = kind_uncertainty({"bug": 0.45, "complaint": 0.43, "praise": 0.12})
+        clear = kind_uncertainty({"bug": 0.95, "complaint": 0.03, "praise": 0.02})
+        assert close == pytest.approx(0.98)
+        assert clear == pytest.approx(0.08)
+
+    def test_a_theme_score_on_its_threshold_is_a_coin_toss(self) -> None:
+        assert theme_uncertainty({"billing": 0.40}, {"billing": 0.40}) == pytest.approx(1.0)
+        assert theme_uncertainty({"billing": 0.95}, {"billing": 0.40}) == pytest.approx(0.0)
+        assert theme_uncertainty({"billing": 0.5}, {}) == 0.0
+
+    def test_the_item_takes_the_larger_of_kind_and_theme(self) -> None:
+        u = uncertainty(
+            kind_scores={"bug": 0.99, "other": 0.01},
+            theme_scores={"sso": 0.31},
+            thresholds={"sso": 0.3},
+        )
+        assert u == pytest.approx(0.98)
+
+    def test_priority_orders_equally_unsure_items_and_never_zeroes_them(self) -> None:
+        big, small = (
+            review_score(uncertainty=0.9, priority=1.0),
+            review_score(uncertainty=0.9, priority=0.0),
+        )
+        assert big > small > 0
+        assert review_score(uncertainty=0.0, priority=1.0) == 0.0
+
+
+def test_predictions_carry_an_uncertainty_in_range(model) -> None:
+    from feedback_ai.ml import FeedbackInput, predict
+
+    preds = predict(
+        model,
+        [
+            FeedbackInput(text="The export to CSV crashes every time.", source="support_ticket"),
+            FeedbackInput(text="ok", source="survey"),
+            FeedbackInput(text="Il serait bien d'avoir une version en français.", source="survey"),
+        ],
+    )
+    assert all(0.0 <= p.uncertainty <= 1.0 for p in preds)
+    assert preds[2].uncertainty == 1.0  # another language: not scored
+    assert model.theme_thresholds and all(0 <= t <= 1 for t in model.theme_thresholds.values())
