@@ -1,0 +1,1 @@
+"""Batch scoring for imports and rescoring: one interface, in-process, a process pool or Dask."""
