@@ -173,7 +173,8 @@ def _cache_token_embeddings(nlp: Language, max_rows: int = EMBED_CACHE_ROWS) -> 
     That stage (six hash embeddings, a 576 -> 96 maxout and a layer norm) reads only the token's own
     attributes (NORM, PREFIX, SUFFIX, SHAPE, SPACY, IS_SPACE), never its neighbours, and costs about
     a third of the tok2vec's arithmetic. Rows are computed by the pipeline's own layers, in blocks
-    of at least `_MIN_GEMM_ROWS`, so a cached row is the row the whole batch would have computed.
+    of at least `_MIN_GEMM_ROWS`, so a cached row is the row the whole batch would have computed (to
+    the last bit on the CPUs this was tuned on; to float32 rounding where OpenBLAS picks other kernels).
     """
     tok2vec = nlp.get_pipe("tok2vec").model
     embed = tok2vec.layers[0]
