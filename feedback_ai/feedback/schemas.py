@@ -22,7 +22,7 @@ Short = Annotated[CleanStr, Field(min_length=1, max_length=255)]
 Tiny = Annotated[CleanStr, Field(min_length=1, max_length=64)]
 STRICT = ConfigDict(extra="forbid")
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "text": "Exporting the pipeline report to CSV times out. Please add scheduled exports.",
     "source": "support_ticket",
     "external_id": "zendesk-48213",
