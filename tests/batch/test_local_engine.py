@@ -82,3 +82,14 @@ def test_a_tampered_model_refuses_to_start(trained: TrainResult, tmp_path: Path)
         f.write(b"tampered")
     with pytest.raises(ScoringError, match="could not load the model"):
         LocalEngine(copy, workers=1).start()
+
+
+def test_the_factory_picks_the_engine(trained: TrainResult, model: FeedbackModel) -> None:
+    from feedback_ai.batch.factory import make_engine
+
+    assert isinstance(make_engine(model=model, model_path=trained.path, workers=0), InlineEngine)
+    pool = make_engine(model=model, model_path=trained.path, workers=3)
+    assert isinstance(pool, LocalEngine) and pool.workers == 3
+    default = make_engine(model=model, model_path=trained.path)
+    assert isinstance(default, LocalEngine) and default.workers == (os.cpu_count() or 1)
+    assert default.model_version == model.version
