@@ -123,6 +123,29 @@ def test_no_scheduler_there_is_a_clear_error(model) -> None:
         DaskEngine(model, scheduler="tcp://127.0.0.1:1", connect_timeout_s=2).start()
 
 
+def test_rescore_through_the_cluster_writes_what_inline_would(
+    engine: DaskEngine, session, model: FeedbackModel
+) -> None:
+    from sqlalchemy import select
+
+    from feedback_ai.batch.rescore import rescore
+    from feedback_ai.feedback.models import Prediction
+    from tests.api.domain_fixtures import add_feedback
+    from tests.factories import TEXTS
+
+    rows = [add_feedback(session, f"{t} ({i})") for i, t in enumerate(TEXTS * 2)]
+    report = rescore(session=session, engine=engine, model_version=model.version, batch_size=3)
+    assert report.rescored == len(rows)
+    stored = {
+        p.feedback_id: p for p in session.scalars(select(Prediction).where(Prediction.is_current))
+    }
+    expected = next(InlineEngine(model).imap([[FeedbackInput(r.text, r.source) for r in rows]]))
+    for row, e in zip(rows, expected, strict=True):
+        p = stored[row.id]
+        assert (p.model_version, p.kind, p.kind_scores) == (model.version, e.kind, e.kind_scores)
+        assert [c.statement for c in p.candidates] == [c.statement for c in e.candidates]
+
+
 def test_a_worker_killed_mid_run_loses_no_chunk(
     client: Client, engine: DaskEngine, chunks, expected
 ) -> None:
