@@ -195,6 +195,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="Also import into PostgreSQL on this server.")
     parser.add_argument("--skip-dask", action="store_true")
     parser.add_argument("--workdir", type=Path, help="Where the CSV and SQLite file go.")
+    parser.add_argument(
+        "--import-pythonpath", help="PYTHONPATH of the import's process (another checkout's code)."
+    )
     args = parser.parse_args()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="import-scale-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -208,6 +211,8 @@ def main() -> None:
     print(f"{args.rows:,} tickets, {size_mb:,.1f} MB CSV in {time.perf_counter() - started:.1f} s")
     env = {**os.environ, "FEEDBACK_AI_MODELS_DIR": str(args.model.parent),
            "FEEDBACK_AI_MODEL_VERSION": args.model.name}  # fmt: skip
+    if args.import_pythonpath:
+        env["PYTHONPATH"] = args.import_pythonpath
 
     # The import first: then RUSAGE_CHILDREN's peak is the import's own (no other child yet).
     imports: list[tuple[str, float, int, str]] = []

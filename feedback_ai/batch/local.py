@@ -102,12 +102,17 @@ class LocalEngine:
         if self._pool is None:
             raise RuntimeError("LocalEngine is not started; call start() first")
         pending: deque[tuple[int, Future[list[Prediction]]]] = deque()
-        for number, chunk in enumerate(chunks):
-            pending.append((number, self._pool.submit(_score, list(chunk))))
-            if len(pending) >= self.max_in_flight:
+        try:
+            for number, chunk in enumerate(chunks):
+                pending.append((number, self._pool.submit(_score, list(chunk))))
+                if len(pending) >= self.max_in_flight:
+                    yield self._result(*pending.popleft())
+            while pending:
                 yield self._result(*pending.popleft())
-        while pending:
-            yield self._result(*pending.popleft())
+        finally:
+            # Stopped early (an error, or the caller stopped reading): drop the queued chunks.
+            for _, future in pending:
+                future.cancel()
 
     def _result(self, number: int, future: Future[list[Prediction]]) -> list[Prediction]:
         try:

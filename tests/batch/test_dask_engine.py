@@ -36,7 +36,7 @@ def client(cluster: LocalCluster):
 
 
 @pytest.fixture(scope="module")
-def engine(client: Client, model: FeedbackModel):
+def cluster_engine(client: Client, model: FeedbackModel):
     """The model sent to both workers once, for the module; 4 chunks in flight."""
     with DaskEngine(model, client=client, max_in_flight=4) as engine:
         yield engine
@@ -56,12 +56,12 @@ def check(got: list[list], expected: list[list]) -> None:
 
 
 def test_equals_inline_item_for_item_on_both_workers(
-    client: Client, engine: DaskEngine, model: FeedbackModel, chunks, expected
+    client: Client, cluster_engine: DaskEngine, model: FeedbackModel, chunks, expected
 ) -> None:
     # The model is in each worker's memory before any chunk is sent.
-    versions = client.run(_model_version, engine._plugin)
+    versions = client.run(_model_version, cluster_engine._plugin)
     assert list(versions.values()) == [model.version] * 2
-    got = list(engine.imap(iter(chunks)))
+    got = list(cluster_engine.imap(iter(chunks)))
     # Both workers scored chunks.
     assert len({w for w, n in client.run(_tasks_run).items() if n}) == 2
     check(got, expected)
@@ -94,7 +94,7 @@ def test_by_scheduler_address_through_the_factory(
         assert list(observer.run(_model_version, plugin).values()) == [None, None]
 
 
-def test_reads_ahead_only_a_bounded_number_of_chunks(engine: DaskEngine, items) -> None:
+def test_reads_ahead_only_a_bounded_number_of_chunks(cluster_engine: DaskEngine, items) -> None:
     taken = 0
 
     def endless():
@@ -103,19 +103,19 @@ def test_reads_ahead_only_a_bounded_number_of_chunks(engine: DaskEngine, items) 
             taken += 1
             yield items[:2]
 
-    answers = engine.imap(endless())
+    answers = cluster_engine.imap(endless())
     for _ in range(6):
         assert len(next(answers)) == 2
     answers.close()
-    assert 6 <= taken <= 6 + engine.max_in_flight
+    assert 6 <= taken <= 6 + cluster_engine.max_in_flight
 
 
-def test_a_bad_chunk_names_itself(engine: DaskEngine, items) -> None:
-    answers = engine.imap([items[:2], [None], items[2:4]])
+def test_a_bad_chunk_names_itself(cluster_engine: DaskEngine, items) -> None:
+    answers = cluster_engine.imap([items[:2], [None], items[2:4]])
     assert len(next(answers)) == 2
     with pytest.raises(ScoringError, match="chunk 1 could not be scored"):
         next(answers)
-    assert [len(c) for c in engine.imap([items[:3]])] == [3]
+    assert [len(c) for c in cluster_engine.imap([items[:3]])] == [3]
 
 
 def test_no_scheduler_there_is_a_clear_error(model) -> None:
@@ -124,7 +124,7 @@ def test_no_scheduler_there_is_a_clear_error(model) -> None:
 
 
 def test_rescore_through_the_cluster_writes_what_inline_would(
-    engine: DaskEngine, session, model: FeedbackModel
+    cluster_engine: DaskEngine, session, model: FeedbackModel
 ) -> None:
     from sqlalchemy import select
 
@@ -134,7 +134,9 @@ def test_rescore_through_the_cluster_writes_what_inline_would(
     from tests.factories import TEXTS
 
     rows = [add_feedback(session, f"{t} ({i})") for i, t in enumerate(TEXTS * 2)]
-    report = rescore(session=session, engine=engine, model_version=model.version, batch_size=3)
+    report = rescore(
+        session=session, engine=cluster_engine, model_version=model.version, batch_size=3
+    )
     assert report.rescored == len(rows)
     stored = {
         p.feedback_id: p for p in session.scalars(select(Prediction).where(Prediction.is_current))
@@ -147,10 +149,10 @@ def test_rescore_through_the_cluster_writes_what_inline_would(
 
 
 def test_a_worker_killed_mid_run_loses_no_chunk(
-    client: Client, engine: DaskEngine, chunks, expected
+    client: Client, cluster_engine: DaskEngine, chunks, expected
 ) -> None:
     # Last in the module: it kills one of the cluster's worker processes (its nanny restarts it).
-    answers = engine.imap(chunks)
+    answers = cluster_engine.imap(chunks)
     got = [next(answers)]
     victim = next(iter(client.run(os.getpid).values()))
     os.kill(victim, signal.SIGKILL)

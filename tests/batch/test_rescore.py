@@ -159,3 +159,16 @@ def test_cli_rescores_on_a_process_pool(
     session.expire_all()
     assert count(session, Prediction, Prediction.is_current,
                  Prediction.model_version == model.version) == 10  # fmt: skip
+
+
+def test_pages_split_items_received_at_the_same_instant(
+    session: Session, model: FeedbackModel
+) -> None:
+    # The keyset is (received_at, id): equal timestamps across page boundaries lose no item.
+    rows = [add_feedback(session, f"Please add dark mode ({i})", received_at=NEW) for i in range(7)]
+    seen: list[int] = []
+    report = rescore(session=session, engine=InlineEngine(model), model_version=model.version,
+                     batch_size=2, on_page=lambda r: seen.append(r.rescored))  # fmt: skip
+    assert report.rescored == 7 and seen == [2, 4, 6, 7]
+    current = session.scalars(select(Prediction.feedback_id).where(Prediction.is_current)).all()
+    assert sorted(current) == sorted(r.id for r in rows)
