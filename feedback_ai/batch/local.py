@@ -91,6 +91,10 @@ class LocalEngine:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
+    def pids(self) -> list[int]:
+        """The worker processes' ids (to measure or signal them)."""
+        return list(self._pool._processes) if self._pool is not None else []
+
     def __enter__(self) -> LocalEngine:
         return self.start()
 

@@ -68,7 +68,7 @@ def test_a_bad_chunk_names_itself_and_the_pool_goes_on(
 def test_a_killed_worker_is_a_clear_error_not_a_hang(trained: TrainResult, items) -> None:
     engine = LocalEngine(trained.path, workers=1).start()
     try:
-        pid = next(iter(engine._pool._processes))  # the one worker's pid
+        pid = engine.pids()[0]
         os.kill(pid, 9)
         with pytest.raises(ScoringError, match="died"):
             list(engine.imap([items[:5]] * 3))
