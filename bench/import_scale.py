@@ -131,10 +131,10 @@ def dask_rate(model: FeedbackModel, items: list[FeedbackInput]) -> tuple[float, 
             return engine_rate(engine, items, pids)
 
 
-def has_import_command(env: dict[str, str]) -> bool:
+def has_import_command(env: dict[str, str], work: Path) -> bool:
     """Whether `feedback-ai import` exists in the code the child process will run."""
     probe = [sys.executable, "-m", "feedback_ai.cli.main", "import", "run", "--help"]
-    done = subprocess.run(probe, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(probe, capture_output=True, text=True, env=env, cwd=work, check=False)
     return done.returncode == 0 and "--text-column" in done.stdout
 
 
@@ -155,7 +155,9 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_import(csv_path: Path, database_url: str, env: dict[str, str]) -> tuple[float, int, str]:
+def run_import(
+    csv_path: Path, database_url: str, env: dict[str, str], work: Path
+) -> tuple[float, int, str]:
     """Seconds, peak RSS in KB of the import's process tree (sampled), and its last line."""
     cmd = [sys.executable, "-m", "feedback_ai.cli.main", "import", "run", str(csv_path),
            "--text-column", "text", "--id-column", "id", "--date-column", "created_at",
@@ -163,7 +165,7 @@ def run_import(csv_path: Path, database_url: str, env: dict[str, str]) -> tuple[
     child_env = {**env, "FEEDBACK_AI_DATABASE_URL": database_url}
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, env=child_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        cmd, env=child_env, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     peak = [0]
 
@@ -216,7 +218,7 @@ def main() -> None:
         "--import-pythonpath", help="PYTHONPATH of the import's process (another checkout's code)."
     )
     args = parser.parse_args()
-    work = args.workdir or Path(tempfile.mkdtemp(prefix="import-scale-"))
+    work = (args.workdir or Path(tempfile.mkdtemp(prefix="import-scale-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     if args.model is None:
         args.model = train_model(models_dir=work / "models", holdout=0.0, version="bench").path
@@ -228,19 +230,21 @@ def main() -> None:
     print(f"{args.rows:,} tickets, {size_mb:,.1f} MB CSV in {time.perf_counter() - started:.1f} s")
     env = {**os.environ, "FEEDBACK_AI_MODELS_DIR": str(args.model.parent),
            "FEEDBACK_AI_MODEL_VERSION": args.model.name}  # fmt: skip
-    if args.import_pythonpath:
-        env["PYTHONPATH"] = args.import_pythonpath
+    # The child runs in `work`, so `-m` finds feedback_ai on PYTHONPATH, not in the current directory.
+    env["PYTHONPATH"] = args.import_pythonpath or os.pathsep.join(
+        p for p in (str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH")) if p
+    )
 
     # The import first: then RUSAGE_CHILDREN's peak is the import's own (no other child yet).
     imports: list[tuple[str, float, int, str]] = []
-    if has_import_command(env):
-        seconds, tree_kb, last = run_import(csv_path, f"sqlite:///{work / 'bench.db'}", env)
+    if has_import_command(env, work):
+        seconds, tree_kb, last = run_import(csv_path, f"sqlite:///{work / 'bench.db'}", env, work)
         own_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         imports.append(("SQLite", seconds, max(tree_kb, own_kb), last))
         if args.database_url:
             url, admin = scratch_postgres(args.database_url)
             try:
-                seconds, tree_kb, last = run_import(csv_path, url, env)
+                seconds, tree_kb, last = run_import(csv_path, url, env, work)
             finally:
                 drop_postgres(admin, url)
             imports.append(("PostgreSQL", seconds, tree_kb, last))
