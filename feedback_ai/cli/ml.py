@@ -52,6 +52,13 @@ def train_command(
             help="Single-label themes: share of out-of-scope examples (no theme) to leave out.",
         ),
     ] = 0.8,
+    register: Annotated[
+        bool,
+        typer.Option(
+            help="Record the model in the database's registry (sha256, figures); the first one "
+            "becomes the champion. --no-register trains offline, for `models register` later."
+        ),
+    ] = True,
 ) -> None:
     """Fit every head the data has labels for, evaluate on held-out data, refit on all, save.
 
@@ -78,6 +85,28 @@ def train_command(
             typer.echo(f"  {row}")
     typer.echo(f"trained {result.version} -> {result.path}")
     typer.echo((result.path / "MODEL_CARD.md").read_text())
+    if register:
+        _register(result.path)
+
+
+def _register(path: Path) -> None:
+    """Register a freshly trained model; it is served only once promoted (or if it is the first)."""
+    from feedback_ai.cli.common import cli_session
+    from feedback_ai.cli.models import cli_actor
+    from feedback_ai.serving.champion import register_trained
+
+    with cli_session(get_settings()) as session:
+        try:
+            record, change = register_trained(session=session, path=path, actor=cli_actor())
+        except FeedbackAIError as e:
+            _fail(e)
+    if change is not None:
+        typer.echo(f"registered {record.version} as the champion (the first model)")
+    else:
+        typer.echo(
+            f"registered {record.version} as a challenger; serve it with "
+            f"`feedback-ai models promote {record.version}`"
+        )
 
 
 def _read_texts(path: Path) -> list[dict]:
