@@ -87,3 +87,15 @@ def serve_model(engine: Engine, path: Path) -> None:
         record = registry.register_model(session=session, path=path, actor="tests")
         if champion.champion_version(session=session) != record.version:
             champion.promote(session=session, version=record.version, actor="tests")
+
+
+def copy_model_as(source: Path, target: Path, version: str) -> Path:
+    """A copy of a model folder whose manifest names another version: registrable, consistent
+    with its manifest, but refused at load time (the pickle still holds the source's version)."""
+    import json
+    import shutil
+
+    shutil.copytree(source, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    (target / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
+    return target

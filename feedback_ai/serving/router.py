@@ -25,6 +25,11 @@ def _serving(request: Request) -> str | None:
     return model.version if model is not None else None
 
 
+def _serving_error(request: Request) -> str | None:
+    swapper = request.app.state.swapper
+    return swapper.last_error if swapper is not None else None
+
+
 def _changed(request: Request, change: ChampionChange) -> ChangePublic:
     watcher = request.app.state.watcher
     if watcher is not None:
@@ -40,6 +45,7 @@ def read_models(request: Request, session: SessionDep, _key: ReaderKeyDep) -> Mo
         items=[ModelPublic.model_validate(r) for r in records],
         champion=champion.champion_version(session=session),
         serving=_serving(request),
+        serving_error=_serving_error(request),
         history=[ChangePublic.model_validate(c) for c in champion.history(session=session)],
     )
 

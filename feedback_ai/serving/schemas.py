@@ -56,6 +56,9 @@ class ModelsPublic(BaseModel):
     serving: str | None = Field(
         description="The version this server answers with; it follows the champion within seconds"
     )
+    serving_error: str | None = Field(
+        description="Why this server could not switch to (or start with) the champion, if so"
+    )
     history: list[ChangePublic] = Field(description="The pointer's last moves, newest first")
 
 

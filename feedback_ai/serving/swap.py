@@ -66,10 +66,14 @@ class ModelSwapper:
             return True
 
     def serve_first(self, refs: list[ModelRef]) -> ModelRef | None:
-        """Serve the first of `refs` that loads; None if none does."""
+        """Serve the first of `refs` that loads; None if none does. The first failure stays in
+        last_error: serving a fallback is not the same as serving the champion."""
+        first_error = None
         for ref in refs:
             if self.switch_to(ref):
+                self.last_error = first_error
                 return ref
+            first_error = first_error or self.last_error
         return None
 
     def _switch(self, ref: ModelRef) -> None:

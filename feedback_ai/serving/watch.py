@@ -38,8 +38,11 @@ class ChampionWatcher:
     def check(self) -> bool:
         """Switch to the champion if it is not served yet; True when the champion is served."""
         champion = self.champion()
-        if champion is None or champion == self.swapper.serving:
-            return champion is not None
+        if champion is None:
+            return False
+        if champion == self.swapper.serving:
+            self.swapper.last_error = None  # e.g. rolled back from a model that failed to load
+            return True
         if self.swapper.gave_up_on(champion):
             return False  # it failed and its file has not changed: the old model serves on
         return self.swapper.switch_to(champion)
