@@ -21,10 +21,10 @@ from typer.testing import CliRunner
 
 from feedback_ai.cli.main import app
 from feedback_ai.cli.serve import ensure_model
-from feedback_ai.serving import champion, registry
 from feedback_ai.ml.training.train import TrainResult
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.models import RequirementEvidence
+from feedback_ai.serving import champion, registry
 from feedback_ai.settings import Settings, get_settings
 from tests.api.domain_fixtures import add_feedback
 from tests.factories import copy_model_as, serve_model
@@ -217,7 +217,13 @@ class TestEnsureModel:
         assert fake_train == []
 
     def test_a_tampered_champion_is_reported_and_replaced_once(
-        self, db_settings: Settings, fake_train, engine: Engine, trained: TrainResult, session, capsys
+        self,
+        db_settings: Settings,
+        fake_train,
+        engine: Engine,
+        trained: TrainResult,
+        session,
+        capsys,
     ) -> None:
         copy = shutil.copytree(trained.path, db_settings.models_dir / trained.version)
         serve_model(engine, copy)
@@ -274,13 +280,29 @@ class TestModelCommandsUseTheConfiguredModelsDir:
         configured_models_dir(models_dir)
         source = tmp_path / "in.jsonl"
         source.write_text('{"text": "Please add dark mode"}\n')
-        result = runner.invoke(app, ["classify", str(source)])
+        result = runner.invoke(app, ["classify", str(source), "--model", trained.version])
         assert result.exit_code == 0, result.output
         assert json.loads(result.output)["model_version"] == trained.version
         golden = tmp_path / "golden.jsonl"
         golden.write_text('{"text": "The export crashes", "kind": "bug"}\n')
-        result = runner.invoke(app, ["evaluate", "--data", str(golden)])
+        result = runner.invoke(app, ["evaluate", "--data", str(golden), "--model", trained.version])
         assert result.exit_code == 0, result.output
+
+    def test_classify_defaults_to_the_champion_not_the_newest_folder(
+        self, configured_models_dir, models_dir: Path, trained: TrainResult, tmp_path: Path
+    ) -> None:
+        configured_models_dir(models_dir)  # the working directory's own ./var database
+        source = tmp_path / "in.jsonl"
+        source.write_text('{"text": "Please add dark mode"}\n')
+        none = runner.invoke(app, ["classify", str(source)])
+        assert none.exit_code == 2 and "No champion model" in none.output
+        assert (
+            runner.invoke(app, ["models", "register", str(trained.path), "--promote"]).exit_code
+            == 0
+        )
+        result = runner.invoke(app, ["classify", str(source)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["model_version"] == trained.version
 
 
 class TestRequirementsRelink:
