@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Protocol
 
@@ -14,6 +15,8 @@ from feedback_ai.ml.artifacts import ARTIFACT, METRICS, read_manifest, sha256_fi
 from feedback_ai.serving.errors import ModelConflict, ModelNotFound, ModelRejected
 from feedback_ai.serving.models import MODEL_STATUSES, ModelRecord
 
+# Versions name directories and appear in URLs (/v1/models/{version}).
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 # The figures a model card leads with: what promotion decisions are made on.
 SUMMARY_FIGURES = {
     "kind_macro_f1": ("kind", "macro_f1"),
@@ -79,8 +82,10 @@ def register_model(
     except ArtifactError as e:
         raise ModelRejected(str(e)) from e
     version = str(manifest.get("version") or "")
-    if not version or len(version) > 64:
-        raise ModelRejected(f"{directory}: the manifest names no usable version")
+    if not re.match(VERSION_PATTERN, version):
+        raise ModelRejected(
+            f"{directory}: version {version!r} is not 1-64 letters, digits, '.', '_' or '-'"
+        )
     digest = sha256_file(directory / ARTIFACT)
     existing = session.get(ModelRecord, version)
     if existing is not None:

@@ -9,8 +9,8 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedback_ai.fields import Text
+from feedback_ai.serving.registry import VERSION_PATTERN
 
-VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 VersionPath = Annotated[
     str, Path(max_length=64, pattern=VERSION_PATTERN, examples=["20261128-231500-a1b2c3"])
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from pathlib import Path
@@ -58,6 +59,12 @@ class ModelSwapper:
                 return False
             self._failed.pop(ref, None)
             previous, self.serving, self.last_error = self.serving, ref, None
+            if previous is not None:
+                # The startup model was frozen out of the collector's scans (gc.freeze in the
+                # lifespan): thaw it so the dropped model's reference cycles are freed.
+                gc.unfreeze()
+                gc.collect()
+                gc.freeze()
             log.info(
                 "now serving model %s%s",
                 ref.version,
