@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from feedback_ai.db import is_unavailable
 from feedback_ai.feedback.budget import RequestTooLarge, TextTooLong
 from feedback_ai.ops.context import request_id_var
+from feedback_ai.serving.errors import ModelConflict, ModelNotFound, ModelRejected
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,18 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     async def _request_too_large(_request: Request, exc: RequestTooLarge) -> JSONResponse:
         error = FieldError(field="items", message=str(exc), type="too_large")
         return error_response(413, "request_too_large", str(exc), errors=[error])
+
+    @app.exception_handler(ModelNotFound)
+    async def _model_not_found(_request: Request, exc: ModelNotFound) -> JSONResponse:
+        return error_response(404, "not_found", str(exc))
+
+    @app.exception_handler(ModelRejected)
+    async def _model_rejected(_request: Request, exc: ModelRejected) -> JSONResponse:
+        return error_response(409, "model_rejected", str(exc))
+
+    @app.exception_handler(ModelConflict)
+    async def _model_conflict(_request: Request, exc: ModelConflict) -> JSONResponse:
+        return error_response(409, "model_conflict", str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -11,6 +11,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -26,11 +27,12 @@ Classifier = Callable[[Sequence[FeedbackInput]], list[Prediction]]
 _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]"]
 
 
-def _serve(model_path: str, conn: Connection, parent_pid: int) -> None:
+def _serve(model_path: str, sha256: str | None, conn: Connection, parent_pid: int) -> None:
     """A worker process: load the model once, then answer each batch on the pipe until None."""
     exit_with_parent(parent_pid)
     try:
-        model = load_model(model_path)
+        # The worker checks the registry's sha256 itself: the file may have changed since the parent did.
+        model = load_model(model_path, sha256=sha256)
     except Exception as e:  # reported to the parent, which refuses to start
         conn.send(("error", f"could not load the model at {model_path}: {e}"))
         return
@@ -56,12 +58,12 @@ class _Worker:
     woke three more threads of the server per request, for one batch at a time anyway.
     """
 
-    def __init__(self, model_path: Path) -> None:
+    def __init__(self, model_path: Path, sha256: str | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self.conn, child = context.Pipe()
         self.process = context.Process(
             target=_serve,
-            args=(str(model_path), child, os.getpid()),
+            args=(str(model_path), sha256, child, os.getpid()),
             name="feedback-ai-inference",
             daemon=True,
         )
@@ -96,11 +98,37 @@ class _Worker:
         self.conn.close()
 
 
+@dataclass
+class _Serving:
+    """The model being served and the worker processes holding their copies of it."""
+
+    model: FeedbackModel
+    path: Path | None = None
+    sha256: str | None = None
+    pool: list[_Worker] = field(default_factory=list)
+
+
+def _start_pool(path: Path, sha256: str | None, workers: int, version: str) -> list[_Worker]:
+    """Worker processes that each loaded the model at `path`; none are left running on failure."""
+    pool = [_Worker(path, sha256) for _ in range(workers)]
+    try:
+        for worker in pool:
+            loaded = worker.wait_ready()
+            if loaded != version:
+                raise RuntimeError(f"worker loaded model {loaded}, expected {version}")
+    except BaseException:
+        for worker in pool:
+            worker.close()
+        raise
+    return pool
+
+
 class BatchingPredictor:
     """Runs predict() off the event loop; requests that arrive together share one batch.
 
     With `model_path`, batches are scored in worker processes holding their own copy of the
     model, so inference uses another core instead of competing for the GIL with requests.
+    `swap()` replaces the model while requests keep flowing.
     """
 
     def __init__(
@@ -110,58 +138,89 @@ class BatchingPredictor:
         max_batch_items: int = 256,
         model_path: Path | None = None,
         workers: int = 1,
+        sha256: str | None = None,
     ) -> None:
-        self.model = model
         self.max_batch_items = max_batch_items
-        self.model_path = model_path
+        self.use_workers = model_path is not None
         self.workers = workers
+        self._serving = _Serving(model, model_path, sha256)
+        # Held by the inference thread for a whole batch, and by swap() for the switch itself:
+        # a batch never sees half a swap, and the old workers are idle once swap() holds it.
+        self._batch_lock = threading.Lock()
+        self._swap_lock = threading.Lock()  # one swap at a time
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
-        self._pool: list[_Worker] = []
 
-    def _start_workers(self) -> None:
-        assert self.model_path is not None
-        self._pool = [_Worker(self.model_path) for _ in range(self.workers)]
-        for worker in self._pool:
-            version = worker.wait_ready()
-            if version != self.model.version:
-                raise RuntimeError(f"worker loaded model {version}, expected {self.model.version}")
+    @property
+    def model(self) -> FeedbackModel:
+        """The model answering new batches."""
+        return self._serving.model
 
-    def _stop_workers(self) -> None:
-        for worker in self._pool:
-            worker.close()
-        self._pool = []
+    @property
+    def model_path(self) -> Path | None:
+        """Where the worker processes loaded the model from (None: scored in this process)."""
+        return self._serving.path
 
     def _predict(self, items: list[FeedbackInput]) -> list[Prediction]:
-        if not self._pool:
-            return predict(self.model, items)
-        try:
-            return self._fan_out(items)
-        except (EOFError, OSError):
-            log.error("an inference worker died; starting new ones")
-            self._stop_workers()
-            self._start_workers()
-            return self._fan_out(items)
+        with self._batch_lock:
+            serving = self._serving
+            if not self.use_workers:
+                return predict(serving.model, items)
+            try:
+                return self._fan_out(serving.pool, items)
+            except (EOFError, OSError):
+                log.error("an inference worker died; starting new ones")
+                for worker in serving.pool:
+                    worker.close()
+                assert serving.path is not None
+                serving.pool = _start_pool(
+                    serving.path, serving.sha256, self.workers, serving.model.version
+                )
+                return self._fan_out(serving.pool, items)
 
-    def _fan_out(self, items: list[FeedbackInput]) -> list[Prediction]:
+    @staticmethod
+    def _fan_out(pool: list[_Worker], items: list[FeedbackInput]) -> list[Prediction]:
         """Split a large batch across the worker processes; small ones stay whole."""
-        parts = min(len(self._pool), max(1, len(items) // MIN_ITEMS_PER_WORKER))
+        parts = min(len(pool), max(1, len(items) // MIN_ITEMS_PER_WORKER))
         size = -(-len(items) // parts)
         chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        for worker, chunk in zip(self._pool, chunks, strict=False):
+        for worker, chunk in zip(pool, chunks, strict=False):
             worker.send(chunk)
         # Every worker that was sent a chunk must be read, even after an error, or its answer
         # would be taken for the next batch's.
-        answers = [worker.receive() for worker, _ in zip(self._pool, chunks, strict=False)]
+        answers = [worker.receive() for worker, _ in zip(pool, chunks, strict=False)]
         failed = [payload for kind, payload in answers if kind != "ok"]
         if failed:
             raise RuntimeError(f"inference failed: {failed[0]}")
         return [pred for _, payload in answers for pred in payload]  # type: ignore[union-attr]
 
+    def swap(
+        self, model: FeedbackModel, *, model_path: Path | None = None, sha256: str | None = None
+    ) -> None:
+        """Serve `model` from the next batch on: its workers start beside the old ones, the
+        switch waits only for the batch in flight, then the old workers stop.
+
+        If the new workers cannot load the model, this raises and the old model keeps serving.
+        """
+        with self._swap_lock:
+            pool: list[_Worker] = []
+            if self.use_workers:
+                if model_path is None:
+                    raise ValueError("this predictor scores in worker processes: give model_path")
+                pool = _start_pool(model_path, sha256, self.workers, model.version)
+            with self._batch_lock:
+                old, self._serving = self._serving, _Serving(model, model_path, sha256, pool)
+            for worker in old.pool:
+                worker.close()
+
     def start(self) -> BatchingPredictor:
         """Start the inference thread (and the worker processes, if any)."""
-        if self.model_path is not None and not self._pool:
-            self._start_workers()
+        serving = self._serving
+        if self.use_workers and not serving.pool:
+            assert serving.path is not None
+            serving.pool = _start_pool(
+                serving.path, serving.sha256, self.workers, serving.model.version
+            )
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="inference", daemon=True)
             self._thread.start()
@@ -173,7 +232,10 @@ class BatchingPredictor:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._thread = None
-        self._stop_workers()
+        with self._swap_lock, self._batch_lock:
+            for worker in self._serving.pool:
+                worker.close()
+            self._serving.pool = []
 
     def submit(self, items: Sequence[FeedbackInput]) -> Future[list[Prediction]]:
         """Queue items for scoring; the future holds one Prediction per item."""

@@ -6,7 +6,6 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -19,10 +18,7 @@ from feedback_ai.api_errors import install_error_handlers
 from feedback_ai.auth import service as auth_service
 from feedback_ai.auth.router import router as keys_router
 from feedback_ai.db import make_engine, make_sessionmaker, migrate, session_scope
-from feedback_ai.errors import ArtifactError
 from feedback_ai.feedback.router import router as feedback_router
-from feedback_ai.inference import BatchingPredictor
-from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
 from feedback_ai.ops.docs import install_docs
 from feedback_ai.ops.metrics import Metrics
 from feedback_ai.ops.middleware import (
@@ -34,6 +30,10 @@ from feedback_ai.ops.router import router as ops_router
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
+from feedback_ai.serving.router import router as models_router
+from feedback_ai.serving.selection import pinned_record, serving_candidates
+from feedback_ai.serving.swap import ModelSwapper
+from feedback_ai.serving.watch import ChampionWatcher
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
 
@@ -47,14 +47,36 @@ everything, and alone manages keys and changes the taxonomy (accepts or renames 
 Every error has the same JSON shape (`code`, `message`, `errors[]` naming the field)."""
 
 
-def load_configured_model(settings: Settings) -> tuple[FeedbackModel, Path] | tuple[None, None]:
-    """The model named by the settings (or the newest one) and its directory, or Nones."""
-    try:
-        path = resolve_model_dir(settings.models_dir, settings.model_version)
-        return load_model(path), path
-    except ArtifactError as e:
-        log.error("no model loaded: %s", e)
-        return None, None
+def serve_registered_model(
+    factory: sessionmaker[Session], settings: Settings, swapper: ModelSwapper
+) -> bool:
+    """Serve the pinned model or the champion, else the best registered fallback.
+
+    Only models in the registry are candidates: a folder that merely sits in models_dir is never
+    unpickled. Returns whether the pin (FEEDBACK_AI_MODEL_VERSION) is in force.
+    """
+    pinned = settings.model_version
+    with session_scope(factory) as session:
+        if pinned and pinned_record(session=session, pinned=pinned) is None:
+            log.error(
+                "FEEDBACK_AI_MODEL_VERSION=%s is not a registered model; serving the champion. "
+                "Register it with `feedback-ai models register PATH`.",
+                pinned,
+            )
+            pinned = None
+        refs = serving_candidates(session=session, pinned=pinned)
+    served = swapper.serve_first(refs)
+    if served is None:
+        log.error(
+            "no registered model could be loaded%s; run `feedback-ai serve` (trains one on first "
+            "run) or `feedback-ai models register PATH` and `feedback-ai models promote VERSION`",
+            f" ({swapper.last_error})" if swapper.last_error else "",
+        )
+    elif served != refs[0]:
+        log.error(
+            "model %s could not be loaded; serving %s instead", refs[0].version, served.version
+        )
+    return pinned is not None
 
 
 def bootstrap_admin(engine: Engine, settings: Settings) -> None:
@@ -105,22 +127,21 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("database at revision %s", revision)
     await run_in_threadpool(bootstrap_admin, engine, settings)
     await run_in_threadpool(resume_linking, app.state.sessionmaker, app.state.linker)
-    model, path = await run_in_threadpool(load_configured_model, settings)
-    app.state.model = model
-    if model is not None:
-        worker_path = path if settings.inference_process else None
-        predictor = BatchingPredictor(
-            model, model_path=worker_path, workers=settings.inference_workers
-        )
-        app.state.predictor = await run_in_threadpool(predictor.start)
-    app.state.theme_names = {t.id: t.name for t in model.taxonomy.themes} if model else {}
-    app.state.metrics.set_model(model.version if model else None)
-    if model is not None:
-        log.info("model %s loaded", model.version)
+    swapper = ModelSwapper(state=app.state, settings=settings)
+    app.state.swapper = swapper
+    pinned = await run_in_threadpool(
+        serve_registered_model, app.state.sessionmaker, settings, swapper
+    )
+    if not pinned and settings.model_watch_s > 0:
+        app.state.watcher = ChampionWatcher(
+            factory=app.state.sessionmaker, swapper=swapper, interval_s=settings.model_watch_s
+        ).start()
     gc.freeze()  # long-lived startup objects (the model) leave the garbage collector's scans
     try:
         yield
     finally:
+        if app.state.watcher is not None:
+            app.state.watcher.stop()
         if app.state.predictor is not None:
             app.state.predictor.close()
         app.state.linker.close()
@@ -143,6 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.model = None
     app.state.predictor = None
     app.state.theme_names = {}
+    app.state.swapper = None
+    app.state.watcher = None
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
@@ -152,5 +175,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(requirements_router)
     app.include_router(themes_router)
+    app.include_router(models_router)
     install_docs(app)
     return app

@@ -24,7 +24,10 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./var/feedback.db"
     models_dir: Path = Path("models")
+    # Pin one registered model (version or directory); otherwise the champion is served.
     model_version: str | None = None
+    # Seconds between two reads of the champion pointer; 0 turns the watch off (no hot swap).
+    model_watch_s: float = Field(3.0, ge=0)
     max_text_chars: int = MAX_TEXT_CHARS
     max_batch_items: int = MAX_BATCH_ITEMS
     max_body_bytes: int = MAX_BODY_BYTES

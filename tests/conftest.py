@@ -22,7 +22,9 @@ from feedback_ai.db import (
     migrate,
     normalize_url,
 )
+from feedback_ai.ml.training.train import TrainResult
 from feedback_ai.settings import Settings
+from tests.factories import serve_model
 
 # The trained model fixtures (trained, models_dir, model): one real model per test run.
 pytest_plugins = ["tests.model_fixtures"]
@@ -130,16 +132,22 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def settings(database_url: str, models_dir: Path) -> Settings:
     """Settings for the test app: the test database and the trained model."""
+    # No champion watch: tests that move the pointer must not switch the shared app's model.
     return Settings(
-        database_url=database_url, models_dir=models_dir, db_busy_timeout_ms=1_000, retry_after_s=2
+        database_url=database_url,
+        models_dir=models_dir,
+        db_busy_timeout_ms=1_000,
+        retry_after_s=2,
+        model_watch_s=0,
     )
 
 
 @pytest.fixture(scope="session")
-def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
-    """One app for the session, started (migrated, model loaded) once."""
+def app_client(settings: Settings, engine: Engine, trained: TrainResult) -> Iterator[TestClient]:
+    """One app for the session, started (migrated, the trained model registered and loaded) once."""
     from feedback_ai.main import create_app
 
+    serve_model(engine, trained.path)
     with TestClient(create_app(settings)) as client:
         yield client
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -76,3 +77,25 @@ CALENDAR = [
     "Meetings created in Outlook never reach the calendar",
     "Two-way Outlook calendar sync loses meeting notes",
 ]
+
+
+def serve_model(engine: Engine, path: Path) -> None:
+    """Register the model at `path` and make it the champion, as a first `feedback-ai train` does."""
+    from feedback_ai.serving import champion, registry
+
+    with make_sessionmaker(engine)() as session:
+        record = registry.register_model(session=session, path=path, actor="tests")
+        if champion.champion_version(session=session) != record.version:
+            champion.promote(session=session, version=record.version, actor="tests")
+
+
+def copy_model_as(source: Path, target: Path, version: str) -> Path:
+    """A copy of a model folder whose manifest names another version: registrable, consistent
+    with its manifest, but refused at load time (the pickle still holds the source's version)."""
+    import json
+    import shutil
+
+    shutil.copytree(source, target)
+    manifest = json.loads((target / "manifest.json").read_text())
+    (target / "manifest.json").write_text(json.dumps({**manifest, "version": version}))
+    return target

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from feedback_ai.errors import FeedbackAIError
+from feedback_ai.errors import ArtifactError, FeedbackAIError
 from feedback_ai.settings import get_settings
+
+if TYPE_CHECKING:
+    from feedback_ai.ml import FeedbackModel
 
 app = typer.Typer(help="Train, evaluate and score with the model.", no_args_is_help=True)
 
@@ -18,6 +21,13 @@ ModelsDir = Annotated[
     Path | None,
     typer.Option(
         "--models-dir", help="Where versioned models live. Default: FEEDBACK_AI_MODELS_DIR."
+    ),
+]
+
+ModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Version name in --models-dir, or a directory. Default: the champion."
     ),
 ]
 
@@ -52,6 +62,13 @@ def train_command(
             help="Single-label themes: share of out-of-scope examples (no theme) to leave out.",
         ),
     ] = 0.8,
+    register: Annotated[
+        bool,
+        typer.Option(
+            help="Record the model in the database's registry (sha256, figures); the first one "
+            "becomes the champion. --no-register trains offline, for `models register` later."
+        ),
+    ] = True,
 ) -> None:
     """Fit every head the data has labels for, evaluate on held-out data, refit on all, save.
 
@@ -78,6 +95,49 @@ def train_command(
             typer.echo(f"  {row}")
     typer.echo(f"trained {result.version} -> {result.path}")
     typer.echo((result.path / "MODEL_CARD.md").read_text())
+    if register:
+        _register(result.path)
+
+
+def _register(path: Path) -> None:
+    """Register a freshly trained model; it is served only once promoted (or if it is the first)."""
+    from feedback_ai.cli.common import cli_session
+    from feedback_ai.cli.models import cli_actor
+    from feedback_ai.serving.champion import register_trained
+
+    with cli_session(get_settings()) as session:
+        try:
+            record, change = register_trained(session=session, path=path, actor=cli_actor())
+        except FeedbackAIError as e:
+            _fail(e)
+    if change is not None:
+        typer.echo(f"registered {record.version} as the champion (the first model)")
+    else:
+        typer.echo(
+            f"registered {record.version} as a challenger; serve it with "
+            f"`feedback-ai models promote {record.version}`"
+        )
+
+
+def _load(model: str | None, models_dir: Path | None) -> FeedbackModel:
+    """The model named by --model (a version in models_dir or a directory: the operator's own
+    choice), else the registry's champion, checked against its recorded sha256 before loading."""
+    from feedback_ai.ml import load_model, resolve_model_dir
+
+    if model is not None:
+        return load_model(resolve_model_dir(_models_dir(models_dir), model))
+    from feedback_ai.cli.common import cli_session
+    from feedback_ai.serving.champion import current_champion
+    from feedback_ai.serving.registry import check_artifact
+
+    with cli_session(get_settings()) as session:
+        record = current_champion(session=session)
+        if record is None:
+            raise ArtifactError(
+                "No champion model in the registry; run `feedback-ai train` (the first model "
+                "becomes the champion) or pass --model VERSION_OR_DIR."
+            )
+        return load_model(check_artifact(record=record), sha256=record.sha256)
 
 
 def _read_texts(path: Path) -> list[dict]:
@@ -89,7 +149,7 @@ def _read_texts(path: Path) -> list[dict]:
 @app.command("classify")
 def classify_command(
     file: Annotated[Path, typer.Argument(help="CSV or JSONL with a `text` column.")],
-    model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
+    model: ModelOption = None,
     models_dir: ModelsDir = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here, not stdout.")
@@ -97,10 +157,10 @@ def classify_command(
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = 512,
 ) -> None:
     """Score a file offline: one JSON line per item with kind, themes, candidates and explanation."""
-    from feedback_ai.ml import FeedbackInput, load_model, predict, resolve_model_dir
+    from feedback_ai.ml import FeedbackInput, predict
 
     try:
-        fitted = load_model(resolve_model_dir(_models_dir(models_dir), model))
+        fitted = _load(model, models_dir)
         rows = _read_texts(file)
     except FeedbackAIError as e:
         _fail(e)
@@ -123,16 +183,15 @@ def evaluate_command(
     data: Annotated[
         Path | None, typer.Option("--data", help="Labelled CSV/JSONL; default golden set.")
     ] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Version name or directory.")] = None,
+    model: ModelOption = None,
     models_dir: ModelsDir = None,
 ) -> None:
     """Evaluate a saved model on labelled data (the bundled golden set by default)."""
-    from feedback_ai.ml import load_model, resolve_model_dir
     from feedback_ai.ml.training.dataset import load_golden, read_examples
     from feedback_ai.ml.training.evaluate import evaluate
 
     try:
-        fitted = load_model(resolve_model_dir(_models_dir(models_dir), model))
+        fitted = _load(model, models_dir)
         examples = load_golden() if data is None else read_examples(data)
     except FeedbackAIError as e:
         _fail(e)

@@ -4,45 +4,92 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
+from sqlalchemy.orm import Session
 
 from feedback_ai.auth import service as auth_service
-from feedback_ai.cli.common import cli_session, safe_url
+from feedback_ai.cli.common import cli_session, fail, safe_url
 from feedback_ai.errors import ArtifactError
-from feedback_ai.ml import latest_version, load_model
+from feedback_ai.ml.artifacts import verify
 from feedback_ai.ops.logging import configure_logging
+from feedback_ai.serving.champion import promote
+from feedback_ai.serving.registry import check_artifact, find_by_path, register_model
+from feedback_ai.serving.selection import ModelRef, pinned_record, serving_candidates
 from feedback_ai.settings import Settings, get_settings
 
 app = typer.Typer()
 
 
-def ensure_model(settings: Settings) -> None:
-    """Train the default model from the bundled seed data when models_dir has none it can load.
+def _usable(ref: ModelRef) -> bool:
+    """Whether a registered model still matches its sha256 and manifest (nothing unpickled)."""
+    try:
+        verify(check_artifact(record=ref))
+    except ArtifactError as e:
+        typer.secho(f"Cannot serve model {ref.version}: {e}", fg=typer.colors.YELLOW, err=True)
+        return False
+    return True
 
-    A pinned FEEDBACK_AI_MODEL_VERSION is left alone: a new model would not be the one served.
+
+def _unregistered_folders(settings: Settings, session: Session) -> list[Path]:
+    """Model folders in models_dir the registry does not know: never served until registered."""
+    root = Path(settings.models_dir)
+    if not root.is_dir():
+        return []
+    return [
+        child
+        for child in sorted(root.iterdir())
+        if (child / "manifest.json").is_file() and find_by_path(session=session, path=child) is None
+    ]
+
+
+def ensure_model(settings: Settings) -> None:
+    """Make sure a registered model can be served; on first run, train and register the default.
+
+    Training happens only when the registry has nothing usable (no rows on first run, or every
+    registered artifact missing or altered): the trained model becomes the champion, so the next
+    start finds it and does not train again. Folders merely present in models_dir are never
+    trusted; they are listed with the command that registers them.
     """
-    if settings.model_version:
-        return
-    latest = latest_version(settings.models_dir)
-    if latest is not None:
-        try:
-            load_model(settings.models_dir / latest)
+    with cli_session(settings) as session:
+        if settings.model_version:
+            if pinned_record(session=session, pinned=settings.model_version) is None:
+                raise fail(
+                    f"FEEDBACK_AI_MODEL_VERSION={settings.model_version} is not a registered "
+                    "model; register it with `feedback-ai models register PATH` or unset it",
+                    code=2,
+                )
             return
-        except ArtifactError as e:
-            typer.secho(f"Cannot load model {latest}: {e}", fg=typer.colors.YELLOW, err=True)
-        reason = f"The newest model in {settings.models_dir}/ cannot be loaded"
-    else:
-        reason = f"No model in {settings.models_dir}/"
+        refs = serving_candidates(session=session)
+        if any(_usable(ref) for ref in refs):
+            return
+        unregistered = _unregistered_folders(settings, session)
+    reason = "No registered model can be served" if refs else "No registered model yet"
+    for folder in unregistered:
+        typer.secho(
+            f"Not trusted (unregistered): {folder}; if you trained it, run "
+            f"`feedback-ai models register {folder}`",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
     from feedback_ai.ml.training.train import train_model
 
     typer.echo(
         f"{reason}: training the default model from the bundled seed data (about a minute)..."
     )
     result = train_model(models_dir=settings.models_dir)
-    typer.echo(f"Trained model {result.version} into {result.path}")
+    with cli_session(settings) as session:
+        record = register_model(session=session, path=result.path, actor="cli:serve")
+        promote(
+            session=session,
+            version=record.version,
+            actor="cli:serve",
+            reason=f"{reason.lower()}: first-run training",
+        )
+    typer.echo(f"Trained and registered model {result.version} ({result.path}) as the champion")
 
 
 def ensure_admin_key(settings: Settings) -> None:

@@ -274,7 +274,8 @@ async def classify(
     preds = await asyncio.wrap_future(predictor.submit(inputs))
     metrics.count_predictions([p.kind for p in preds], endpoint="classify")
     return ClassifyResponse(
-        model_version=predictor.model.version,
+        # The model that scored: after a hot swap, predictor.model may already be the next one.
+        model_version=preds[0].model_version if preds else predictor.model.version,
         results=[convert.classify_result(p, theme_names=names) for p in preds],
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import platform
 import subprocess
@@ -119,12 +120,25 @@ def verify(directory: Path) -> dict:
     return manifest
 
 
-def load_model(directory: Path | str) -> FeedbackModel:
-    """Load a model only after its hashes and library versions check out."""
+def load_model(directory: Path | str, *, sha256: str | None = None) -> FeedbackModel:
+    """Load a model only after its hashes and library versions check out.
+
+    With `sha256` (the registry's record), the artifact's bytes are read once, hashed and then
+    unpickled from memory: a file swapped after the check is never the one unpickled.
+    """
     directory = Path(directory)
     manifest = verify(directory)
+    source: Path | io.BytesIO = directory / ARTIFACT
+    if sha256 is not None:
+        data = (directory / ARTIFACT).read_bytes()
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise ArtifactError(
+                f"{directory / ARTIFACT}: sha256 does not match the model registry's record; "
+                "refusing to load it."
+            )
+        source = io.BytesIO(data)
     try:
-        model = joblib.load(directory / ARTIFACT)
+        model = joblib.load(source)
     except (ImportError, AttributeError) as e:
         # Saved by a feedback-ai whose classes lived elsewhere (e.g. before ml/ was split by concern).
         raise ArtifactError(

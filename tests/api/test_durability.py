@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from feedback_ai.db import normalize_url
+from feedback_ai.db import make_engine, migrate, normalize_url
 from feedback_ai.settings import Settings
 from tests.conftest import TEST_DB_ENV, create_scratch_database, drop_scratch_database
-from tests.factories import feedback_payload, headers, make_key
+from tests.factories import feedback_payload, headers, make_key, serve_model
 
 WARM_UP_ITEMS = 20  # the outage starts once this many items were acknowledged
 RECOVERY_ITEMS = 5  # ...and the run ends once this many were acknowledged after it
@@ -147,6 +147,10 @@ def test_acknowledged_items_survive_an_outage(
         db_connect_timeout_s=2,
         retry_after_s=1,
     )
+    registry_engine = make_engine(url)
+    migrate(registry_engine)
+    serve_model(registry_engine, models_dir / "test-model")
+    registry_engine.dispose()
     with TestClient(create_app(settings)) as client:
         key = make_key(client.app.state.engine, "ingest")
         run = Run()

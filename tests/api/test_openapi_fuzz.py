@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from feedback_ai.settings import Settings
 from tests.conftest import clear_tables
-from tests.factories import make_key
+from tests.factories import make_key, serve_model
 
 # Every check schemathesis has ("--checks all"): beyond "no 5xx", the answers, their headers,
 # the 405s and the accepted and refused inputs must agree with the schema.
@@ -26,6 +26,7 @@ def fuzz_state(settings: Settings, engine: Engine) -> Iterator[dict]:
     from feedback_ai.main import create_app
 
     clear_tables(engine)
+    serve_model(engine, settings.models_dir / "test-model")
     app = create_app(settings)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     schema.config.generation.update(

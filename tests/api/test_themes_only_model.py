@@ -16,7 +16,7 @@ from feedback_ai.ml.training.fit import FitConfig
 from feedback_ai.ml.training.train import train_model
 from feedback_ai.settings import Settings
 from tests.conftest import clear_tables
-from tests.factories import headers, make_key
+from tests.factories import headers, make_key, serve_model
 
 THEMED = {
     "Billing": "The invoice total is wrong again on order {i}",
@@ -41,6 +41,7 @@ def themes_only_client(
     )
     settings = Settings(database_url=database_url, models_dir=Path(result.path.parent))
     clear_tables(engine)
+    serve_model(engine, result.path)
     with TestClient(create_app(settings)) as client:
         assert client.app.state.model.kind_head is None
         yield client

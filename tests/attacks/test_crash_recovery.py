@@ -24,6 +24,7 @@ from feedback_ai.ml import predict
 from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.requirements.service import unlinked_feedback_ids
 from feedback_ai.settings import Settings
+from tests.factories import serve_model
 
 REPO = Path(__file__).resolve().parents[2]
 ASKS = [
@@ -128,9 +129,10 @@ def _free_port() -> int:
 
 
 def test_server_workers_exit_when_the_server_is_killed(
-    tmp_path: Path, database_url: str, models_dir: Path, client: TestClient
+    tmp_path: Path, database_url: str, models_dir: Path, client: TestClient, engine: Engine
 ) -> None:
     """A real server (inference worker; on PostgreSQL also the linker process), kill -9."""
+    serve_model(engine, models_dir / "test-model")
     port = _free_port()
     env = {
         **os.environ,

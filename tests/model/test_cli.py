@@ -30,7 +30,9 @@ def test_classify_writes_one_json_line_per_item(trained, tmp_path: Path) -> None
 def test_classify_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"text": "hello"}\n')
-    result = runner.invoke(app, ["classify", str(source), "--models-dir", str(tmp_path)])
+    result = runner.invoke(
+        app, ["classify", str(source), "--model", "nope", "--models-dir", str(tmp_path)]
+    )
     assert result.exit_code == 2
     assert "feedback-ai train" in result.output
 
@@ -72,6 +74,7 @@ def test_train_on_custom_file(tmp_path: Path) -> None:
             "--no-embeddings",
             "--version",
             "mine",
+            "--no-register",  # registration is tested in tests/serving/test_cli.py
         ],
     )
     assert result.exit_code == 0, result.output
@@ -93,7 +96,8 @@ def test_train_skips_bad_rows_and_prints_each_one(tmp_path: Path) -> None:
     lines[30] = '{"text": "half a line'
     data.write_text("\n".join(lines))
     models = tmp_path / "m"
-    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings"]
+    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings",
+            "--no-register"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "skipped 2 rows" in result.output
@@ -124,7 +128,8 @@ def test_evaluate_on_the_users_own_file_matches_theme_labels_to_ids(tmp_path: Pa
     rows += [(f"top up failed {i}", "Top up") for i in range(15)]
     data.write_text("text,themes\n" + "".join(f"{t},{y}\n" for t, y in rows))
     models = tmp_path / "m"
-    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings"]
+    args = ["train", "--data", str(data), "--models-dir", str(models), "--no-embeddings",
+            "--no-register"]  # fmt: skip
     assert runner.invoke(app, args).exit_code == 0
     (version,) = [p for p in models.iterdir()]
     result = runner.invoke(app, ["evaluate", "--data", str(data), "--model", str(version)])

@@ -15,17 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
+import typer
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from feedback_ai.cli.main import app
 from feedback_ai.cli.serve import ensure_model
-from feedback_ai.ml import latest_version, load_model
 from feedback_ai.ml.training.train import TrainResult
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.models import RequirementEvidence
+from feedback_ai.serving import champion, registry
 from feedback_ai.settings import Settings, get_settings
 from tests.api.domain_fixtures import add_feedback
+from tests.factories import copy_model_as, serve_model
 
 runner = CliRunner()
 
@@ -129,6 +131,7 @@ class TestServeCommand:
         session,
         tmp_path: Path,
     ) -> None:
+        serve_model(engine, models_dir / "test-model")  # else the first run trains a model
         port = _free_port()
         env = {
             **os.environ,
@@ -168,47 +171,77 @@ class TestServeCommand:
 
 
 class TestEnsureModel:
-    """`serve` trains a default model when the newest one is missing or cannot be loaded."""
+    """`serve` trains and registers a default model only when no registered model can be served."""
 
     @pytest.fixture
     def fake_train(self, trained: TrainResult, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-        """Stand in for train_model: 'trains' by copying the session model as the newest one."""
+        """Stand in for train_model: 'trains' a copy of the session model named 'retrained'."""
         calls: list[Path] = []
 
         def train_model(*, models_dir: Path) -> TrainResult:
             calls.append(models_dir)
-            path = shutil.copytree(trained.path, Path(models_dir) / "retrained")
-            manifest = json.loads((path / "manifest.json").read_text())
-            (path / "manifest.json").write_text(json.dumps({**manifest, "created_at": "9999"}))
-            return TrainResult(version=trained.version, path=path, metrics={})
+            path = copy_model_as(trained.path, Path(models_dir) / "retrained", "retrained")
+            return TrainResult(version="retrained", path=path, metrics={})
 
         monkeypatch.setattr("feedback_ai.ml.training.train.train_model", train_model)
         return calls
 
-    def test_a_tampered_model_is_reported_and_replaced(
-        self, trained: TrainResult, fake_train: list[Path], tmp_path: Path, capsys
-    ) -> None:
-        models = tmp_path / "models"
-        tampered = shutil.copytree(trained.path, models / trained.version)
-        with (tampered / "model.joblib").open("ab") as f:
-            f.write(b"tampered")
-        ensure_model(Settings(models_dir=models))
-        out, err = capsys.readouterr()
-        assert f"Cannot load model {trained.version}" in err and "sha256" in err
-        assert "cannot be loaded: training the default model" in out
-        assert fake_train == [models]
-        assert latest_version(models) == "retrained"
-        assert load_model(models / "retrained").version == trained.version
+    @pytest.fixture
+    def db_settings(self, database_url: str, session, tmp_path: Path) -> Settings:
+        """Settings on the emptied test database and an empty models_dir."""
+        return Settings(database_url=database_url, models_dir=tmp_path / "models")
 
-    def test_a_loadable_model_is_kept_and_none_is_trained(
-        self, models_dir: Path, fake_train: list[Path]
+    def test_first_run_trains_registers_and_promotes_once(
+        self, db_settings: Settings, fake_train: list[Path], session, capsys
     ) -> None:
-        ensure_model(Settings(models_dir=models_dir))
+        ensure_model(db_settings)
+        assert fake_train == [db_settings.models_dir]
+        assert champion.champion_version(session=session) == "retrained"
+        ensure_model(db_settings)  # the next start serves it: no second training
+        assert fake_train == [db_settings.models_dir]
+
+    def test_an_unregistered_folder_is_not_trusted_but_named(
+        self, db_settings: Settings, fake_train: list[Path], trained: TrainResult, session, capsys
+    ) -> None:
+        planted = shutil.copytree(trained.path, db_settings.models_dir / "dropped-in")
+        ensure_model(db_settings)
+        _out, err = capsys.readouterr()
+        assert f"feedback-ai models register {planted}" in err
+        assert [r.version for r in registry.list_records(session=session)] == ["retrained"]
+
+    def test_a_usable_champion_is_kept_and_none_is_trained(
+        self, db_settings: Settings, fake_train: list[Path], engine: Engine, trained: TrainResult
+    ) -> None:
+        serve_model(engine, trained.path)
+        ensure_model(db_settings)
         assert fake_train == []
 
-    def test_an_empty_models_dir_gets_a_model(self, fake_train: list[Path], tmp_path: Path):
-        ensure_model(Settings(models_dir=tmp_path / "none"))
-        assert fake_train == [tmp_path / "none"]
+    def test_a_tampered_champion_is_reported_and_replaced_once(
+        self,
+        db_settings: Settings,
+        fake_train,
+        engine: Engine,
+        trained: TrainResult,
+        session,
+        capsys,
+    ) -> None:
+        copy = shutil.copytree(trained.path, db_settings.models_dir / trained.version)
+        serve_model(engine, copy)
+        with (copy / "model.joblib").open("ab") as f:
+            f.write(b"tampered")
+        ensure_model(db_settings)
+        out, err = capsys.readouterr()
+        assert f"Cannot serve model {trained.version}" in err and "sha256" in err
+        assert "No registered model can be served: training the default model" in out
+        assert champion.champion_version(session=session) == "retrained"
+        ensure_model(db_settings)
+        assert fake_train == [db_settings.models_dir]
+
+    def test_a_pinned_model_must_be_registered(self, db_settings: Settings, fake_train) -> None:
+        pinned = db_settings.model_copy(update={"model_version": "not-registered"})
+        with pytest.raises(typer.Exit) as exit_info:
+            ensure_model(pinned)
+        assert exit_info.value.exit_code == 2 and fake_train == []
 
 
 @pytest.fixture
@@ -247,13 +280,29 @@ class TestModelCommandsUseTheConfiguredModelsDir:
         configured_models_dir(models_dir)
         source = tmp_path / "in.jsonl"
         source.write_text('{"text": "Please add dark mode"}\n')
-        result = runner.invoke(app, ["classify", str(source)])
+        result = runner.invoke(app, ["classify", str(source), "--model", trained.version])
         assert result.exit_code == 0, result.output
         assert json.loads(result.output)["model_version"] == trained.version
         golden = tmp_path / "golden.jsonl"
         golden.write_text('{"text": "The export crashes", "kind": "bug"}\n')
-        result = runner.invoke(app, ["evaluate", "--data", str(golden)])
+        result = runner.invoke(app, ["evaluate", "--data", str(golden), "--model", trained.version])
         assert result.exit_code == 0, result.output
+
+    def test_classify_defaults_to_the_champion_not_the_newest_folder(
+        self, configured_models_dir, models_dir: Path, trained: TrainResult, tmp_path: Path
+    ) -> None:
+        configured_models_dir(models_dir)  # the working directory's own ./var database
+        source = tmp_path / "in.jsonl"
+        source.write_text('{"text": "Please add dark mode"}\n')
+        none = runner.invoke(app, ["classify", str(source)])
+        assert none.exit_code == 2 and "No champion model" in none.output
+        assert (
+            runner.invoke(app, ["models", "register", str(trained.path), "--promote"]).exit_code
+            == 0
+        )
+        result = runner.invoke(app, ["classify", str(source)])
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["model_version"] == trained.version
 
 
 class TestRequirementsRelink:

@@ -47,12 +47,12 @@ class TestBatchingPredictor:
     def test_a_killed_worker_is_replaced_and_the_batch_still_scored(self, model, trained) -> None:
         predictor = BatchingPredictor(model, model_path=trained.path).start()
         try:
-            first = predictor._pool[0].process
+            first = predictor._serving.pool[0].process
             first.kill()
             first.join(timeout=10)
             got = predictor([FeedbackInput(text="The export to PDF crashes every time")])
-            assert predictor._pool[0].process is not first
-            assert predictor._pool[0].process.is_alive()
+            assert predictor._serving.pool[0].process is not first
+            assert predictor._serving.pool[0].process.is_alive()
         finally:
             predictor.close()
         assert got[0].kind == predict(model, [FeedbackInput(text=got[0].masked_text)])[0].kind
@@ -63,7 +63,7 @@ class TestBatchingPredictor:
             bad = predictor.submit([FeedbackInput(text=None)])  # type: ignore[arg-type]
             assert isinstance(bad.exception(timeout=60), RuntimeError)
             good = predictor([FeedbackInput(text="Please add dark mode")])
-            assert predictor._pool[0].process.is_alive()
+            assert predictor._serving.pool[0].process.is_alive()
         finally:
             predictor.close()
         assert good[0].masked_text == "Please add dark mode"

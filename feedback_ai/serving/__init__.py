@@ -1,0 +1,1 @@
+"""Which model is served: the registry of trusted artifacts, the champion pointer, hot swaps."""
