@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.models import CandidateRequirement
@@ -21,6 +21,8 @@ from feedback_ai.review.decisions import _chunks
 from feedback_ai.review.models import ReviewItem, ReviewItemTheme
 
 Values = Mapping[str, Any]  # subject id -> decided value
+# Bulk statements need not refresh objects loaded in the session: callers reload what they show.
+NO_SYNC = {"synchronize_session": False}
 
 
 def _by_value(values: Values) -> dict[Any, list[str]]:
@@ -35,7 +37,8 @@ def _set_items(session: Session, column: Any, values: Values, **fields: Any) -> 
         value = list(key) if isinstance(key, tuple) else key
         for chunk in _chunks(ids):
             session.execute(
-                update(ReviewItem).where(column.in_(chunk)).values(**{k: value for k in fields})
+                update(ReviewItem).where(column.in_(chunk)).values(**{k: value for k in fields}),
+                execution_options=NO_SYNC,
             )
 
 
@@ -50,7 +53,7 @@ def _feedback_themes(session: Session, values: Values) -> None:
         )
         themes = [{"item_id": r.id, "theme_id": t} for r in rows for t in values[r.feedback_id]]
         if themes:
-            session.execute(insert(ReviewItemTheme), themes)
+            session.execute(ReviewItemTheme.__table__.insert(), themes)
 
 
 def _candidate_statement(session: Session, values: Values) -> None:
@@ -111,7 +114,7 @@ def _candidate_requirement(session: Session, values: Values) -> None:
                 sentence=c.masked_sentence, start=c.start, end=c.end, score=1.0,
             ))  # fmt: skip
         if rows:
-            session.execute(insert(RequirementEvidence), rows)
+            session.execute(RequirementEvidence.__table__.insert(), rows)
     _set_items(session, ReviewItem.subject_id, values, requirement_id=True)
 
 

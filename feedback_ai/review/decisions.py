@@ -94,19 +94,23 @@ def record(
         for c in changes
     ]  # fmt: skip
     by_key = {(r["subject_type"], r["subject_id"], r["field"]): r["id"] for r in rows}
-    for chunk in _chunks(list(by_key)):
+    types, fields = {k[0] for k in by_key}, {k[2] for k in by_key}
+    for chunk in _chunks(list({k[1] for k in by_key})):
+        # Plain IN lists on the (subject_type, subject_id, field) index; exact keys checked here.
         prior = session.execute(
             select(ReviewDecision.id, ReviewDecision.subject_type, ReviewDecision.subject_id,
                    ReviewDecision.field)
-            .where(tuple_(ReviewDecision.subject_type, ReviewDecision.subject_id,
-                          ReviewDecision.field).in_(chunk), *ACTIVE)
+            .where(ReviewDecision.subject_type.in_(types), ReviewDecision.subject_id.in_(chunk),
+                   ReviewDecision.field.in_(fields), *ACTIVE)
         ).all()  # fmt: skip
         for did, stype, sid, field in prior:
-            session.execute(
-                update(ReviewDecision)
-                .where(ReviewDecision.id == did)
-                .values(superseded_by=by_key[(stype, sid, field)])
-            )
+            if (stype, sid, field) in by_key:
+                session.execute(
+                    update(ReviewDecision)
+                    .where(ReviewDecision.id == did)
+                    .values(superseded_by=by_key[(stype, sid, field)]),
+                    execution_options={"synchronize_session": False},
+                )
     if rows:
         session.execute(ReviewDecision.__table__.insert(), rows)
     return rows

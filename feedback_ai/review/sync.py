@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.db import serialized_writes, utcnow
@@ -98,10 +98,10 @@ def _decided_sentence() -> Any:
 
 def _insert(session: Session, rows: list[dict]) -> None:
     for chunk in _chunks(rows):
-        session.execute(insert(ReviewItem), chunk)
+        session.execute(ReviewItem.__table__.insert(), chunk)
         themes = [{"item_id": r["id"], "theme_id": t} for r in chunk for t in r["themes"]]
         if themes:
-            session.execute(insert(ReviewItemTheme), themes)
+            session.execute(ReviewItemTheme.__table__.insert(), themes)
 
 
 def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) -> SyncReport:
