@@ -17,7 +17,7 @@ from feedback_ai.feedback.models import CandidateRequirement
 from feedback_ai.ids import new_id
 from feedback_ai.ml import mask_pii
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
-from feedback_ai.review.decisions import _chunks
+from feedback_ai.review.decisions import _chunks, table
 from feedback_ai.review.models import ReviewItem, ReviewItemTheme
 
 Values = Mapping[str, Any]  # subject id -> decided value
@@ -53,7 +53,7 @@ def _feedback_themes(session: Session, values: Values) -> None:
         )
         themes = [{"item_id": r.id, "theme_id": t} for r in rows for t in values[r.feedback_id]]
         if themes:
-            session.execute(ReviewItemTheme.__table__.insert(), themes)
+            session.execute(table(ReviewItemTheme).insert(), themes)
 
 
 def _candidate_statement(session: Session, values: Values) -> None:
@@ -95,7 +95,7 @@ def _candidate_requirement(session: Session, values: Values) -> None:
                 )
             ).all()
         )
-        taken = set(
+        taken: set[tuple[Any, ...]] = set(
             session.execute(
                 select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id,
                        RequirementEvidence.start, RequirementEvidence.end)
@@ -114,7 +114,7 @@ def _candidate_requirement(session: Session, values: Values) -> None:
                 sentence=c.masked_sentence, start=c.start, end=c.end, score=1.0,
             ))  # fmt: skip
         if rows:
-            session.execute(RequirementEvidence.__table__.insert(), rows)
+            session.execute(table(RequirementEvidence).insert(), rows)
     _set_items(session, ReviewItem.subject_id, values, requirement_id=True)
 
 

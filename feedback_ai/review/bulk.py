@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -57,7 +58,7 @@ def _columns(body: BulkBody) -> list:
     return cols if body.action == "reject" else [*cols, ReviewItem.themes]
 
 
-def _changes(session: Session, body: BulkBody, items: list[ReviewItem]) -> list[Change]:
+def _changes(session: Session, body: BulkBody, items: list[Any]) -> list[Change]:
     cands = [i.subject_id for i in items if i.item_type == "candidate"]
     placed = dict(session.execute(
         select(RequirementEvidence.candidate_id, RequirementEvidence.requirement_id)

@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey
@@ -55,6 +55,11 @@ class Change:
     feedback_id: str | None = None
     reason: str | None = None
     note: str | None = None
+
+
+def table(model: type) -> Table:
+    """The Core table of a mapped class, for bulk statements without per-row ORM work."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
@@ -112,7 +117,7 @@ def record(
                     execution_options={"synchronize_session": False},
                 )
     if rows:
-        session.execute(ReviewDecision.__table__.insert(), rows)
+        session.execute(table(ReviewDecision).insert(), rows)
     return rows
 
 

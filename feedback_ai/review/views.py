@@ -84,12 +84,12 @@ class _Page:
         self.requirements: dict[str, Any] = {}
         R, E = Requirement, RequirementEvidence
         if cids:
-            for row in session.execute(
+            for link in session.execute(
                 select(E.candidate_id, R.id, R.title, R.status)
                 .join(R, R.id == E.requirement_id).where(E.candidate_id.in_(cids))
             ):  # fmt: skip
-                self.placed[row.candidate_id] = row.id
-                self.requirements[row.id] = row
+                self.placed[link.candidate_id] = link.id
+                self.requirements[link.id] = link
         # Only an item written to (version > 1) can have decisions on its candidate's link.
         decided = {i.subject_id for i in items if i.item_type == "candidate" and i.version > 1}
         if decided:
@@ -146,7 +146,8 @@ def item_views(
         if statement and not admin and item.item_type == "candidate":
             statement = mask_pii(statement)
         out.append(ItemPublic(
-            id=item.id, type=item.item_type, status=item.status, version=item.version,
+            id=item.id, type=item.item_type, status=item.status,  # type: ignore[arg-type]
+            version=item.version,
             score=item.score, uncertainty=item.uncertainty, priority=item.priority,
             source=item.source, account=item.account, kind=item.kind, themes=list(item.themes),
             statement=statement, duplicate_of=item.duplicate_of, received_at=item.received_at,
@@ -166,7 +167,7 @@ def item_views(
             ) if prop else None,
             suggestions=_suggestions(item, page),
             lease=LeasePublic(
-                by=item.leased_by or "", expires_at=item.lease_expires_at,
+                by=item.leased_by or "", expires_at=item.lease_expires_at or now,
                 mine=item.leased_by_key_id == key.id,
             ) if leased else None,
             updated_at=item.updated_at,
