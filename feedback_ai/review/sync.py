@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, exists, select, update
+from sqlalchemy import CursorResult, and_, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.db import serialized_writes, utcnow
@@ -26,6 +26,8 @@ from feedback_ai.review.ordering import (
 from feedback_ai.themes.models import ThemeProposal
 
 log = logging.getLogger(__name__)
+# Items added in one sync after which SQLite refreshes its planner statistics.
+ANALYZE_AFTER = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,10 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
     superseded = _retire(session)
     with serialized_writes(session):
         _insert(session, rows)
+        session.commit()
+    if len(rows) >= ANALYZE_AFTER and session.get_bind().dialect.name == "sqlite":
+        # SQLite plans without statistics unless asked: with them it picks the filter's index.
+        session.execute(text("PRAGMA optimize"))
         session.commit()
     return SyncReport(added=len(rows), superseded=superseded)
 

@@ -52,14 +52,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("item_type", "subject_id", name="uq_review_item_subject"),
     )
     op.create_index("ix_review_item_queue", "review_item", ["status", "score", "id"])
-    op.create_index(
-        "ix_review_item_type_queue", "review_item", ["status", "item_type", "score", "id"]
-    )
-    op.create_index("ix_review_item_received", "review_item", ["status", "received_at", "id"])
-    for name in ("source", "account", "kind"):
+    pending = sa.text("status = 'pending'")
+    for name in ("item_type", "source", "account", "kind"):
         op.create_index(
-            f"ix_review_item_{name}_queue", "review_item", [name, "status", "score", "id"]
-        )
+            f"ix_review_item_pending_{name}", "review_item", [name, "score", "id"],
+            sqlite_where=pending, postgresql_where=pending,
+        )  # fmt: skip
+    op.create_index(
+        "ix_review_item_pending_received", "review_item", ["received_at", "id"],
+        sqlite_where=pending, postgresql_where=pending,
+    )  # fmt: skip
     op.create_table(
         "review_item_theme",
         _id("item_id", primary_key=True),
