@@ -142,6 +142,8 @@ def decide(
     All decisions of one action share a batch id: undoing the action undoes them together.
     """
     batch_id = batch_id or new_id()
+    # An unchanged status is no decision; an unchanged label is one (a confirmation).
+    changes = [c for c in changes if not (c.field == "status" and c.value == c.before)]
     rows = record(session=session, changes=changes, actor=Actor.of(key), batch_id=batch_id)
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for c in changes:

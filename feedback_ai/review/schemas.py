@@ -143,6 +143,14 @@ class DecisionPublic(BaseModel):
     batch_id: str | None
 
 
+class DecisionsPublic(BaseModel):
+    """A page of the decisions table; pass `next_after` as `after` for the next one."""
+
+    items: list[DecisionPublic]
+    next_after: str | None
+    active_total: int = Field(description="Active decisions (what retraining would read)")
+
+
 class HistoryPublic(BaseModel):
     """An item's decisions, oldest first."""
 

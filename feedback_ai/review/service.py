@@ -15,7 +15,15 @@ from feedback_ai.review.actions import ReviewError, get_item, release
 from feedback_ai.review.bulk import bulk_preview, bulk_run
 from feedback_ai.review.decisions import decisions_for_training
 from feedback_ai.review.models import ReviewItem
-from feedback_ai.review.reading import claim, item_history, list_queue, open_item, view
+from feedback_ai.review.reading import (
+    claim,
+    item_history,
+    list_decisions,
+    list_queue,
+    open_item,
+    training_backlog,
+    view,
+)
 from feedback_ai.review.schemas import (
     AcceptBody,
     DuplicateBody,
@@ -43,6 +51,7 @@ __all__ = [
     "edit",
     "get_item",
     "item_history",
+    "list_decisions",
     "list_queue",
     "mark_duplicate",
     "merge",
@@ -52,6 +61,7 @@ __all__ = [
     "release",
     "search_requirements",
     "sync_queue",
+    "training_backlog",
     "undo",
     "view",
 ]  # fmt: skip
