@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, exists, select, text, update
+from sqlalchemy import CursorResult, and_, bindparam, exists, select, text, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.db import serialized_writes, utcnow
@@ -211,3 +211,25 @@ class QueueSync:
                                uncertainty_min=self.uncertainty_min)  # fmt: skip
             except Exception:
                 log.exception("review queue sync failed; it runs again in %ss", self.interval_s)
+
+
+def rescore(*, session: Session, ordering: Ordering) -> int:
+    """Score every pending item with `ordering` (after swapping it); commits; returns the count."""
+    rows = session.execute(
+        select(ReviewItem.id, ReviewItem.item_type, ReviewItem.uncertainty, ReviewItem.priority,
+               ReviewItem.received_at).where(ReviewItem.status == "pending")
+    ).all()  # fmt: skip
+    scores = [
+        {"item_id": r.id, "score": ordering.score(
+            Inputs(r.item_type, r.uncertainty, r.priority, r.received_at))}
+        for r in rows
+    ]  # fmt: skip
+    table_ = table(ReviewItem)
+    stmt = (
+        table_.update().where(table_.c.id == bindparam("item_id")).values(score=bindparam("score"))
+    )
+    with serialized_writes(session):
+        for chunk in _chunks(scores):
+            session.execute(stmt, list(chunk))
+        session.commit()
+    return len(scores)
