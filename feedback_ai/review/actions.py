@@ -136,6 +136,7 @@ def target_requirement(session: Session, requirement_id: str) -> Requirement:
 def decide(
     *, session: Session, changes: Sequence[Change], key: ApiKey | None, action: str,
     items: Sequence[Any] = (), batch_id: str | None = None, commit: bool = True,
+    show_status: bool = True,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Record the decisions, show their values, audit the action, and commit.
 
@@ -149,6 +150,8 @@ def decide(
     for c in changes:
         groups[(c.subject_type, c.field)][c.subject_id] = c.value
     for (subject_type, field), values in groups.items():
+        if (subject_type, field) == ("item", "status") and not show_status:
+            continue  # the caller sets it, with the version, in one statement
         apply_values(session=session, subject_type=subject_type, field=field, values=values)
     record_audit(
         session=session, action=f"review.{action}", actor_key=key,

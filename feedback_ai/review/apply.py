@@ -115,15 +115,6 @@ def _candidate_requirement(session: Session, values: Values) -> None:
             ))  # fmt: skip
         if rows:
             session.execute(table(RequirementEvidence).insert(), rows)
-    for key, ids in _by_value(values).items():
-        for chunk in _chunks(ids):
-            # item_type first: the (item_type, subject_id) unique index finds the rows.
-            session.execute(
-                update(ReviewItem)
-                .where(ReviewItem.item_type == "candidate", ReviewItem.subject_id.in_(chunk))
-                .values(requirement_id=key),
-                execution_options=NO_SYNC,
-            )
 
 
 def _requirement(name: str):

@@ -117,12 +117,19 @@ def bulk_run(*, session: Session, body: BulkBody, key: ApiKey, now: datetime) ->
             if changes:
                 act.decide(session=session, changes=changes, key=key,
                            action=f"bulk_{body.action}", items=items, batch_id=batch,
-                           commit=False)  # fmt: skip
-                session.execute(
-                    update(ReviewItem).where(ReviewItem.id.in_(touched))
-                    .values(version=ReviewItem.version + 1, updated_at=now),
-                    execution_options=NO_SYNC,
-                )  # fmt: skip
+                           commit=False, show_status=False)  # fmt: skip
+                status = {c.item_id: c.value for c in changes if c.field == "status"}
+                # Status and version together: one write per row of an index-heavy table.
+                for value in set(status.values()) | {None}:
+                    ids_ = [i for i in touched if status.get(i) == value]
+                    if not ids_:
+                        continue
+                    extra = {"status": value} if value is not None else {}
+                    session.execute(
+                        update(ReviewItem).where(ReviewItem.id.in_(ids_))
+                        .values(version=ReviewItem.version + 1, updated_at=now, **extra),
+                        execution_options=NO_SYNC,
+                    )  # fmt: skip
             done += len(touched)
         session.commit()
     return BulkResult(batch_id=batch, done=done, skipped=len(ids) - done)

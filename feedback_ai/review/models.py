@@ -31,8 +31,9 @@ ITEM_STATUSES = ("pending", "accepted", "rejected", "duplicate", "relabelled", "
 class ReviewItem(Base):
     """One thing waiting for (or given) a PM's decision; filter columns show the current values.
 
-    `kind`, `themes`, `statement` and `requirement_id` hold what the product shows (the latest
-    decision, else the model's suggestion) so the queue filters and orders without joins.
+    `kind`, `themes` and `statement` hold what the product shows (the latest decision, else the
+    model's suggestion) so the queue filters and orders without joins. Where a candidate's
+    evidence is (its requirement) is read from the evidence itself.
     """
 
     __tablename__ = "review_item"
@@ -68,7 +69,6 @@ class ReviewItem(Base):
     kind: Mapped[str | None] = mapped_column(String(64))
     themes: Mapped[list[Any]] = mapped_column(default=list)
     statement: Mapped[str | None] = mapped_column(Text)
-    requirement_id: Mapped[str | None] = mapped_column(String(36), index=True)
     duplicate_of: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime | None]
     leased_by_key_id: Mapped[str | None] = mapped_column(String(36))

@@ -80,7 +80,7 @@ def _feedback_rows(session: Session, rows: list[Any], ordering: Ordering, typ: s
             kind=kinds[r.feedback_id].value if r.feedback_id in kinds else r.kind,
             themes=themes[r.feedback_id].value if r.feedback_id in themes
             else predicted.get(r.prediction_id, []),
-            statement=getattr(r, "statement", None), requirement_id=None, duplicate_of=None,
+            statement=getattr(r, "statement", None), duplicate_of=None,
             received_at=r.received_at, created_at=now, updated_at=now,
         ))  # fmt: skip
     return out
@@ -141,7 +141,7 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
             status="pending", version=1, uncertainty=unsure_p, priority=priority,
             score=ordering.score(Inputs("theme_proposal", unsure_p, priority, p.created_at)),
             source=None, account=None, kind=None, themes=[], statement=p.name,
-            requirement_id=None, duplicate_of=None, received_at=p.created_at,
+            duplicate_of=None, received_at=p.created_at,
             created_at=now, updated_at=now,
         ))  # fmt: skip
     superseded = _retire(session)

@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(64), nullable=True),
         sa.Column("themes", sa.JSON(), nullable=False),
         sa.Column("statement", sa.Text(), nullable=True),
-        _id("requirement_id", nullable=True, index=True),
         _id("duplicate_of", nullable=True),
         sa.Column("received_at", UTCDateTime(), nullable=True),
         _id("leased_by_key_id", nullable=True),
