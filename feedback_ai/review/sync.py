@@ -148,11 +148,20 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
     with serialized_writes(session):
         _insert(session, rows)
         session.commit()
-    if len(rows) >= ANALYZE_AFTER and session.get_bind().dialect.name == "sqlite":
-        # SQLite plans without statistics unless asked: with them it picks the filter's index.
-        session.execute(text("PRAGMA optimize"))
-        session.commit()
+    if len(rows) >= ANALYZE_AFTER:
+        refresh_statistics(session)
     return SyncReport(added=len(rows), superseded=superseded)
+
+
+def refresh_statistics(session: Session) -> None:
+    """Let the planner see the queue's new size: with stale statistics both databases sort the
+    whole pending set instead of walking the (status, score, id) index (30 ms vs 0.3 ms at 20k)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA optimize"))
+    else:
+        session.execute(text("ANALYZE review_item"))
+        session.execute(text("ANALYZE review_item_theme"))
+    session.commit()
 
 
 def _retire(session: Session) -> int:
