@@ -136,7 +136,7 @@ def target_requirement(session: Session, requirement_id: str) -> Requirement:
 def decide(
     *, session: Session, changes: Sequence[Change], key: ApiKey | None, action: str,
     items: Sequence[Any] = (), batch_id: str | None = None, commit: bool = True,
-    show_status: bool = True,
+    show_status: bool = True, fresh: set[tuple[str, str, str]] | frozenset = frozenset(),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Record the decisions, show their values, audit the action, and commit.
 
@@ -145,7 +145,8 @@ def decide(
     batch_id = batch_id or new_id()
     # An unchanged status is no decision; an unchanged label is one (a confirmation).
     changes = [c for c in changes if not (c.field == "status" and c.value == c.before)]
-    rows = record(session=session, changes=changes, actor=Actor.of(key), batch_id=batch_id)
+    rows = record(session=session, changes=changes, actor=Actor.of(key), batch_id=batch_id,
+                  fresh=fresh)  # fmt: skip
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for c in changes:
         groups[(c.subject_type, c.field)][c.subject_id] = c.value

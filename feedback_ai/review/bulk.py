@@ -54,7 +54,7 @@ def bulk_preview(*, session: Session, body: BulkBody, key: ApiKey, now: datetime
 def _columns(body: BulkBody) -> list:
     """The item columns the action reads (rows, not objects: a bulk action reads thousands)."""
     cols = [ReviewItem.id, ReviewItem.item_type, ReviewItem.subject_id, ReviewItem.feedback_id,
-            ReviewItem.status, ReviewItem.kind]  # fmt: skip
+            ReviewItem.status, ReviewItem.kind, ReviewItem.version]  # fmt: skip
     return cols if body.action == "reject" else [*cols, ReviewItem.themes]
 
 
@@ -115,9 +115,16 @@ def bulk_run(*, session: Session, body: BulkBody, key: ApiKey, now: datetime) ->
             changes = _changes(session, body, items)
             touched = sorted({c.item_id for c in changes if c.item_id})
             if changes:
+                # Never written (version 1): no decision yet on the item or its candidate's link.
+                untouched = {i.id for i in items if i.version == 1}
+                fresh = {
+                    (c.subject_type, c.subject_id, c.field)
+                    for c in changes
+                    if c.subject_type in ("item", "candidate") and c.item_id in untouched
+                }
                 act.decide(session=session, changes=changes, key=key,
                            action=f"bulk_{body.action}", items=items, batch_id=batch,
-                           commit=False, show_status=False)  # fmt: skip
+                           commit=False, show_status=False, fresh=fresh)  # fmt: skip
                 status = {c.item_id: c.value for c in changes if c.field == "status"}
                 # Status and version together: one write per row of an index-heavy table.
                 for value in set(status.values()) | {None}:

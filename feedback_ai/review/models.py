@@ -98,8 +98,11 @@ class ReviewDecision(Base):
 
     __tablename__ = "review_decision"
     __table_args__ = (
-        Index("ix_review_decision_subject", "subject_type", "subject_id", "field"),
-        Index("ix_review_decision_active", "field", "superseded_by"),
+        # The one way in by subject: an index on (field, superseded_by) tempted PostgreSQL, on
+        # stale statistics, to scan every active decision of a field for each lookup.
+        # subject_id leads: lookups pass hundreds of ids in one IN list, which PostgreSQL only
+        # turns into index probes on the leading column.
+        Index("ix_review_decision_subject", "subject_id", "field"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -91,10 +91,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["feedback_id"], ["feedback.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["decided_by_key_id"], ["api_key.id"], ondelete="SET NULL"),
     )
-    op.create_index(
-        "ix_review_decision_subject", "review_decision", ["subject_type", "subject_id", "field"]
-    )
-    op.create_index("ix_review_decision_active", "review_decision", ["field", "superseded_by"])
+    op.create_index("ix_review_decision_subject", "review_decision", ["subject_id", "field"])
     with op.batch_alter_table("requirement") as batch:
         batch.add_column(sa.Column("suggested_title", sa.Text(), nullable=True))
         batch.add_column(sa.Column("suggested_themes", sa.JSON(), nullable=True))
