@@ -102,7 +102,7 @@ def bulk_run(*, session: Session, body: BulkBody, key: ApiKey, now: datetime) ->
         ids = _ids(session, body, key, now)
         expected = _token(body, len(ids), key)
         if body.confirm_token is None or body.confirm_count is None:
-            raise ReviewError(428, "confirmation_required",
+            raise ReviewError(409, "confirmation_required",
                               f"this would change {len(ids)} items; preview it with POST "
                               "/v1/review/bulk/preview and send its confirm_token and count")  # fmt: skip
         if body.confirm_count != len(ids) or body.confirm_token != expected:

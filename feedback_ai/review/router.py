@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STALE_CONFLICT, ApiError
 from feedback_ai.db import utcnow
 from feedback_ai.deps import ReaderKeyDep, SessionDep, SettingsDep
-from feedback_ai.fields import ID_PATTERN, IdPath
+from feedback_ai.fields import ID_PATTERN, CleanStr, IdPath
 from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
 from feedback_ai.review.schemas import (
@@ -157,7 +157,7 @@ def read_decisions(
 
 @router.get("/requirements", response_model=RequirementHits)
 def search_requirements(
-    q: Annotated[str, Query(min_length=1, max_length=200)], session: SessionDep,
+    q: Annotated[CleanStr, Query(min_length=1, max_length=200)], session: SessionDep,
     _key: ReaderKeyDep, limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> RequirementHits:  # fmt: skip
     """Requirements whose title holds every word typed so far (for the merge box)."""

@@ -34,7 +34,7 @@ from feedback_ai.review.requests import (  # noqa: F401  (re-exported)
 class QueueQuery(QueueFilter):
     """GET /v1/review/queue: filters, cursor paging."""
 
-    cursor: Annotated[str, Field(max_length=200)] | None = None
+    cursor: Annotated[str | None, Field(max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")] = None
     limit: int = Field(25, ge=1, le=200)
 
 

@@ -102,6 +102,9 @@ def accept(*, session: Session, item_id: str, body: AcceptBody, key: ApiKey,
                 act.status_change(item, "accepted", "accept"),
             ])  # fmt: skip
         else:
+            if body.requirement_id and body.new_requirement:
+                raise ReviewError(422, "ambiguous_target",
+                                  "give requirement_id or new_requirement, not both")  # fmt: skip
             before = act.placement(session, item)
             if body.requirement_id:
                 target = act.target_requirement(session, body.requirement_id).id

@@ -89,7 +89,7 @@ def test_bulk_needs_a_preview_and_a_matching_count(db, pm, pm2):
     preview = pm.ok(pm.post("/bulk/preview", body))
     assert preview["count"] == 3
     r = pm.post("/bulk", body)
-    assert r.status_code == 428 and r.json()["code"] == "confirmation_required"
+    assert r.status_code == 409 and r.json()["code"] == "confirmation_required"
     wrong = pm.post("/bulk", body | {"confirm_token": preview["confirm_token"], "confirm_count": 2})
     assert wrong.status_code == 409 and wrong.json()["code"] == "count_changed"
     # Another reviewer opens one of them: it is no longer the previewed set.
