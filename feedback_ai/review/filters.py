@@ -16,7 +16,10 @@ RejectReason = Literal[
     "not_a_requirement", "duplicate", "spam", "out_of_scope", "unclear", "wrong_split", "other"
 ]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-Version = Annotated[int, Field(ge=1, description="The item's version you read; stale -> 409")]
+# Strict: `true` or `"3"` is refused, not read as a version.
+Version = Annotated[
+    int, Field(ge=1, strict=True, description="The item's version you read; stale -> 409")
+]
 Themes = Annotated[list[ThemeId], Field(max_length=20)]
 MAX_BULK_IDS = 10_000
 

@@ -31,7 +31,7 @@ class AcceptBody(Versioned):
     """Accept a candidate into its suggested requirement, a chosen one, or a new one."""
 
     requirement_id: Id | None = None
-    new_requirement: bool = False
+    new_requirement: bool = Field(False, strict=True)
     title: Annotated[Text, Field(max_length=500)] | None = Field(
         None, description="Title of the new requirement (default: the statement)"
     )
@@ -89,7 +89,7 @@ class BulkBody(BaseModel):
     kind: Kind | None = None
     themes: Themes | None = None
     confirm_token: Annotated[str, Field(max_length=64)] | None = None
-    confirm_count: int | None = Field(None, ge=0)
+    confirm_count: int | None = Field(None, ge=0, strict=True)
 
     @model_validator(mode="after")
     def _coherent(self) -> BulkBody:
