@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from feedback_ai.feedback.schemas import Kind, Short, Source
 from feedback_ai.fields import ID_PATTERN, CleanStr, ThemeId, UtcDatetime
@@ -16,9 +16,18 @@ RejectReason = Literal[
     "not_a_requirement", "duplicate", "spam", "out_of_scope", "unclear", "wrong_split", "other"
 ]
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
-# Strict: `true` or `"3"` is refused, not read as a version.
+
+
+def json_integer(value: object) -> object:
+    """What JSON calls an integer (3 or 3.0), not `true` or `"3"`."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(json_integer)]
 Version = Annotated[
-    int, Field(ge=1, strict=True, description="The item's version you read; stale -> 409")
+    WholeNumber, Field(ge=1, description="The item's version you read; stale -> 409")
 ]
 Themes = Annotated[list[ThemeId], Field(max_length=20)]
 MAX_BULK_IDS = 10_000

@@ -16,6 +16,7 @@ from feedback_ai.review.filters import (
     RejectReason,
     Themes,
     Version,
+    WholeNumber,
 )
 
 
@@ -89,7 +90,7 @@ class BulkBody(BaseModel):
     kind: Kind | None = None
     themes: Themes | None = None
     confirm_token: Annotated[str, Field(max_length=64)] | None = None
-    confirm_count: int | None = Field(None, ge=0, strict=True)
+    confirm_count: WholeNumber | None = Field(None, ge=0)
 
     @model_validator(mode="after")
     def _coherent(self) -> BulkBody:
