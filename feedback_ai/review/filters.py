@@ -25,9 +25,12 @@ def json_integer(value: object) -> object:
     return value
 
 
-WholeNumber = Annotated[int, BeforeValidator(json_integer)]
+# Constraints before the validator, so that they apply to the int (and the schema states them).
+Count = Annotated[int, Field(ge=0), BeforeValidator(json_integer)]
 Version = Annotated[
-    WholeNumber, Field(ge=1, description="The item's version you read; stale -> 409")
+    int,
+    Field(ge=1, description="The item's version you read; stale -> 409"),
+    BeforeValidator(json_integer),
 ]
 Themes = Annotated[list[ThemeId], Field(max_length=20)]
 MAX_BULK_IDS = 10_000

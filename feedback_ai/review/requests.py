@@ -11,12 +11,12 @@ from feedback_ai.fields import Text
 from feedback_ai.review.filters import (
     MAX_BULK_IDS,
     STRICT,
+    Count,
     Id,
     QueueFilter,
     RejectReason,
     Themes,
     Version,
-    WholeNumber,
 )
 
 
@@ -90,7 +90,7 @@ class BulkBody(BaseModel):
     kind: Kind | None = None
     themes: Themes | None = None
     confirm_token: Annotated[str, Field(max_length=64)] | None = None
-    confirm_count: WholeNumber | None = Field(None, ge=0)
+    confirm_count: Count | None = None
 
     @model_validator(mode="after")
     def _coherent(self) -> BulkBody:
