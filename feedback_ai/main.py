@@ -34,6 +34,9 @@ from feedback_ai.serving.router import router as models_router
 from feedback_ai.serving.selection import pinned_record, serving_candidates
 from feedback_ai.serving.swap import ModelSwapper
 from feedback_ai.serving.watch import ChampionWatcher
+from feedback_ai.review.ordering import ordering_named
+from feedback_ai.review.router import router as review_router
+from feedback_ai.review.sync import QueueSync
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
 
@@ -127,6 +130,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("database at revision %s", revision)
     await run_in_threadpool(bootstrap_admin, engine, settings)
     await run_in_threadpool(resume_linking, app.state.sessionmaker, app.state.linker)
+    app.state.review_sync = QueueSync(
+        app.state.sessionmaker, interval_s=settings.review_sync_interval_s,
+        ordering=app.state.review_ordering, uncertainty_min=settings.review_uncertainty_min,
+    ).start()  # fmt: skip
     swapper = ModelSwapper(state=app.state, settings=settings)
     app.state.swapper = swapper
     pinned = await run_in_threadpool(
@@ -144,6 +151,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.watcher.stop()
         if app.state.predictor is not None:
             app.state.predictor.close()
+        app.state.review_sync.stop()
         app.state.linker.close()
         engine.dispose()
 
@@ -166,6 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.theme_names = {}
     app.state.swapper = None
     app.state.watcher = None
+    app.state.review_ordering = ordering_named(settings.review_ordering)
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
@@ -176,5 +185,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(requirements_router)
     app.include_router(themes_router)
     app.include_router(models_router)
+    app.include_router(review_router)
     install_docs(app)
     return app

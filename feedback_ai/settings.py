@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     store_raw_text: bool = True
     metrics_access: Literal["off", "public", "key"] = "key"
     metrics_token: SecretStr | None = None
+    # Review queue: how long opening an item leases it to one reviewer; which feedback counts as
+    # unsure enough to review; how often new items are queued (0: only on POST /v1/review/sync).
+    review_lease_s: int = Field(300, ge=10, le=86_400)
+    review_uncertainty_min: float = Field(0.5, ge=0.0, le=1.0)
+    review_sync_interval_s: float = Field(30.0, ge=0.0)
+    review_ordering: str = "priority_uncertainty"
 
     @field_validator("max_text_chars")
     @classmethod

@@ -139,6 +139,7 @@ def settings(database_url: str, models_dir: Path) -> Settings:
         db_busy_timeout_ms=1_000,
         retry_after_s=2,
         model_watch_s=0,
+        review_sync_interval_s=0,  # tests queue items with POST /v1/review/sync, not a timer
     )
 
 
