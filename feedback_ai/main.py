@@ -30,13 +30,13 @@ from feedback_ai.ops.router import router as ops_router
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
+from feedback_ai.review.ordering import ordering_named
+from feedback_ai.review.router import router as review_router
+from feedback_ai.review.sync import QueueSync
 from feedback_ai.serving.router import router as models_router
 from feedback_ai.serving.selection import pinned_record, serving_candidates
 from feedback_ai.serving.swap import ModelSwapper
 from feedback_ai.serving.watch import ChampionWatcher
-from feedback_ai.review.ordering import ordering_named
-from feedback_ai.review.router import router as review_router
-from feedback_ai.review.sync import QueueSync
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
 
