@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.db import is_unavailable
 from feedback_ai.feedback.budget import RequestTooLarge, TextTooLong
+from feedback_ai.fields import field_path
 from feedback_ai.ops.context import request_id_var
 
 log = logging.getLogger(__name__)
@@ -55,20 +56,6 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors or []
         self.headers = headers
-
-
-def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    """('body', 'items', 3, 'text') -> 'items[3].text'; query and path keep their name."""
-    parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
 
 
 def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
