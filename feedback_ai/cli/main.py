@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from feedback_ai.cli import db as db_cli
+from feedback_ai.cli import imports as imports_cli
 from feedback_ai.cli import keys as keys_cli
 from feedback_ai.cli import ml as ml_cli
 from feedback_ai.cli import requirements as requirements_cli
@@ -20,7 +21,8 @@ app.add_typer(db_cli.app)  # migrate
 app.add_typer(keys_cli.app, name="keys")  # keys create | list | revoke
 app.add_typer(ml_cli.app)  # train, classify, evaluate (feedback_ai/cli/ml.py)
 app.add_typer(requirements_cli.app, name="requirements")  # requirements relink
-# Later command groups (import, review, ...) are added here the same way.
+app.add_typer(imports_cli.app, name="import")  # import FILE | import quarantine
+# Later command groups (review, ...) are added here the same way.
 
 if __name__ == "__main__":
     app()

@@ -177,6 +177,36 @@ def created_ids(outcomes: list[Outcome]) -> list[str]:
     return [o.feedback.id for o in outcomes if o.status == "created"]
 
 
+def store_scored(
+    *,
+    session: Session,
+    plan: IngestPlan,
+    predictions: list[ModelPrediction],
+    actor_key_id: str | None = None,
+    store_raw_text: bool = True,
+    link: LinkQueue | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> list[Outcome]:
+    """store_ingest(), then queue linking; if another writer stored some items meanwhile (its
+    plan is stale), plan again and store the rest with the predictions already made."""
+    store = partial(
+        store_ingest, session=session, actor_key_id=actor_key_id,
+        store_raw_text=store_raw_text, before_commit=before_commit,
+    )  # fmt: skip
+    try:
+        outcomes = store(plan=plan, predictions=predictions)
+    except IntegrityError:
+        # A concurrent request, or an import chunk planned before the previous one was stored.
+        session.rollback()
+        scored = dict(zip(plan.fresh, predictions, strict=True))
+        plan = plan_ingest(session=session, items=plan.items)
+        # Only fewer items can be new now: each still new one was scored already.
+        outcomes = store(plan=plan, predictions=[scored[i] for i in plan.fresh])
+    if link is not None:
+        link.submit(created_ids(outcomes))
+    return outcomes
+
+
 def ingest(
     *,
     session: Session,
@@ -188,28 +218,11 @@ def ingest(
     before_commit: BeforeCommit | None = None,
 ) -> list[Outcome]:
     """Store and classify new items, answer replays, queue linking; returns after the commit."""
-    for attempt in (1, 2):
-        plan = plan_ingest(session=session, items=items)
-        predictions = classify(plan.inputs)
-        try:
-            outcomes = store_ingest(
-                session=session,
-                plan=plan,
-                predictions=predictions,
-                actor_key_id=actor_key_id,
-                store_raw_text=store_raw_text,
-                before_commit=before_commit,
-            )
-        except IntegrityError:
-            # Another writer stored the same (source, external_id) in between: read it back.
-            session.rollback()
-            if attempt == 2:
-                raise
-            continue
-        if link is not None:
-            link.submit(created_ids(outcomes))
-        return outcomes
-    raise AssertionError("unreachable")
+    plan = plan_ingest(session=session, items=items)
+    return store_scored(
+        session=session, plan=plan, predictions=classify(plan.inputs), actor_key_id=actor_key_id,
+        store_raw_text=store_raw_text, link=link, before_commit=before_commit,
+    )  # fmt: skip
 
 
 async def ingest_async(
@@ -222,26 +235,16 @@ async def ingest_async(
     link: LinkQueue | None = None,
 ) -> list[Outcome]:
     """ingest() for the event loop: database work in threads, the model's wait holds none."""
-    for attempt in (1, 2):
-        plan = await to_thread.run_sync(partial(plan_ingest, session=session, items=items))
-        predictions = await asyncio.wrap_future(predictor.submit(plan.inputs))
-        try:
-            outcomes = await to_thread.run_sync(
-                partial(
-                    store_ingest,
-                    session=session,
-                    plan=plan,
-                    predictions=predictions,
-                    actor_key_id=actor_key_id,
-                    store_raw_text=store_raw_text,
-                )
-            )
-        except IntegrityError:
-            await to_thread.run_sync(session.rollback)
-            if attempt == 2:
-                raise
-            continue
-        if link is not None:
-            link.submit(created_ids(outcomes))
-        return outcomes
-    raise AssertionError("unreachable")
+    plan = await to_thread.run_sync(partial(plan_ingest, session=session, items=items))
+    predictions = await asyncio.wrap_future(predictor.submit(plan.inputs))
+    return await to_thread.run_sync(
+        partial(
+            store_scored,
+            session=session,
+            plan=plan,
+            predictions=predictions,
+            actor_key_id=actor_key_id,
+            store_raw_text=store_raw_text,
+            link=link,
+        )
+    )
