@@ -158,6 +158,8 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
         error = FieldError(field="items", message=str(exc), type="too_large")
         return error_response(413, "request_too_large", str(exc), errors=[error])
 
+    install_job_handlers(app)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -180,6 +182,29 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", "An unexpected error occurred.")
+
+
+def install_job_handlers(app: FastAPI) -> None:
+    """Import and job errors: unknown job 404, ended job 409, refused path or options 422,
+    upload too large 413."""
+    from feedback_ai.imports import ImportFormatError
+    from feedback_ai.jobs.options import PathNotAllowed
+    from feedback_ai.jobs.service import JobFinished, JobNotFound
+    from feedback_ai.jobs.uploads import BadUpload, UploadTooLarge
+
+    def field(status: int, code: str, name: str, kind: str) -> Any:
+        async def handler(_request: Request, exc: Exception) -> JSONResponse:
+            error = FieldError(field=name, message=str(exc), type=kind)
+            return error_response(status, code, str(exc), errors=[error] if name else [])
+
+        return handler
+
+    app.add_exception_handler(JobNotFound, field(404, "not_found", "", ""))
+    app.add_exception_handler(JobFinished, field(409, "conflict", "", ""))
+    app.add_exception_handler(PathNotAllowed, field(422, "path_not_allowed", "path", "path"))
+    app.add_exception_handler(ImportFormatError, field(422, "validation_error", "options", "import_format"))  # fmt: skip
+    app.add_exception_handler(BadUpload, field(422, "validation_error", "file", "upload"))
+    app.add_exception_handler(UploadTooLarge, field(413, "upload_too_large", "file", "too_large"))
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -18,6 +18,7 @@ from feedback_ai.auth.models import ApiKey
 from feedback_ai.db import autocommit_reads, session_scope
 from feedback_ai.fields import ID_PATTERN
 from feedback_ai.inference import BatchingPredictor
+from feedback_ai.jobs.runner import JobRunner
 from feedback_ai.ml import FeedbackModel
 from feedback_ai.ops.metrics import Metrics
 from feedback_ai.requirements.linking import Linker
@@ -90,6 +91,11 @@ async def get_linker(request: Request) -> Linker:
     return request.app.state.linker
 
 
+async def get_job_runner(request: Request) -> JobRunner | None:
+    """The app's import job runner (None until a model is loaded)."""
+    return getattr(request.app.state, "job_runner", None)
+
+
 async def get_metrics(request: Request) -> Metrics:
     """The app's Prometheus metrics."""
     return request.app.state.metrics
@@ -102,6 +108,7 @@ PredictorDep = Annotated[BatchingPredictor, Depends(get_predictor)]
 ThemeNamesDep = Annotated[dict[str, str], Depends(get_theme_names)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 LinkerDep = Annotated[Linker, Depends(get_linker)]
+JobRunnerDep = Annotated[JobRunner | None, Depends(get_job_runner)]
 
 
 def token_from_headers(headers: Headers) -> str | None:

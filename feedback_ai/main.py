@@ -18,10 +18,13 @@ from feedback_ai import __version__
 from feedback_ai.api_errors import install_error_handlers
 from feedback_ai.auth import service as auth_service
 from feedback_ai.auth.router import router as keys_router
+from feedback_ai.batch.engine import InlineEngine
 from feedback_ai.db import make_engine, make_sessionmaker, migrate, session_scope
 from feedback_ai.errors import ArtifactError
 from feedback_ai.feedback.router import router as feedback_router
 from feedback_ai.inference import BatchingPredictor
+from feedback_ai.jobs.router import router as jobs_router
+from feedback_ai.jobs.runner import JobRunner
 from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
 from feedback_ai.ops.docs import install_docs
 from feedback_ai.ops.metrics import Metrics
@@ -82,6 +85,23 @@ def resume_linking(factory: sessionmaker[Session], linker: Linker) -> None:
         linker.submit(ids)
 
 
+def start_job_runner(
+    factory: sessionmaker[Session], linker: Linker, model: FeedbackModel, settings: Settings
+) -> JobRunner:
+    """The import job runner; it resumes the jobs a stopped server left unfinished."""
+    runner = JobRunner(
+        factory,
+        engine_factory=lambda: InlineEngine(model),
+        link=linker,
+        poll_s=settings.job_poll_s,
+        ttl_s=settings.job_lease_s,
+        batch_size=settings.import_batch_size,
+        store_raw_text=settings.store_raw_text,
+        max_text_chars=settings.max_text_chars,
+    )
+    return runner.start() if settings.run_jobs else runner
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect, migrate, load the model once and start the inference thread."""
@@ -117,10 +137,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.metrics.set_model(model.version if model else None)
     if model is not None:
         log.info("model %s loaded", model.version)
+        app.state.job_runner = start_job_runner(
+            app.state.sessionmaker, app.state.linker, model, settings
+        )
     gc.freeze()  # long-lived startup objects (the model) leave the garbage collector's scans
     try:
         yield
     finally:
+        if app.state.job_runner is not None:
+            app.state.job_runner.stop()  # the job goes back to the queue at a chunk's end
         if app.state.predictor is not None:
             app.state.predictor.close()
         app.state.linker.close()
@@ -142,9 +167,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.model = None
     app.state.predictor = None
+    app.state.job_runner = None
     app.state.theme_names = {}
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        streamed_paths=frozenset({"/v1/imports"}),
+    )
     app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.include_router(ops_router)
@@ -152,5 +182,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(requirements_router)
     app.include_router(themes_router)
+    app.include_router(jobs_router)
     install_docs(app)
     return app

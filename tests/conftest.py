@@ -130,8 +130,14 @@ def session(engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def settings(database_url: str, models_dir: Path) -> Settings:
     """Settings for the test app: the test database and the trained model."""
+    # run_jobs=False: no background thread takes jobs that tests create; tests run them with
+    # app.state.job_runner.run_once(), deterministically.
     return Settings(
-        database_url=database_url, models_dir=models_dir, db_busy_timeout_ms=1_000, retry_after_s=2
+        database_url=database_url,
+        models_dir=models_dir,
+        db_busy_timeout_ms=1_000,
+        retry_after_s=2,
+        run_jobs=False,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +18,10 @@ from feedback_ai.cli.import_progress import counts, progress_for
 from feedback_ai.cli.quarantine import quarantine_command
 from feedback_ai.db import make_sessionmaker, session_scope
 from feedback_ai.errors import FeedbackAIError
-from feedback_ai.imports import ImportFormatError, detect_format, get_preset, load_mapping
-from feedback_ai.imports.mapping import mapping_from
+from feedback_ai.imports import ImportFormatError
 from feedback_ai.jobs import lease
 from feedback_ai.jobs.importer import DEFAULT_BATCH, JobBusy, run_import
+from feedback_ai.jobs.options import import_options
 from feedback_ai.jobs.service import estimate_rows, find_or_create_job
 from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
 from feedback_ai.requirements.linking import Linker
@@ -46,26 +45,6 @@ app = typer.Typer(
 )
 app.command("quarantine")(quarantine_command)
 EngineFactory = Callable[[FeedbackModel], ScoringEngine]
-
-
-def import_options(
-    *, path: Path, preset: str | None, fmt: str | None, mapping_file: Path | None,
-    overrides: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
-    """The options stored with the job (and part of its fingerprint); ImportFormatError if bad."""
-    given = {k: v for k, v in overrides.items() if v not in (None, ())}
-    chosen = get_preset(preset) if preset else None
-    mapping = None
-    if mapping_file is not None:
-        mapping = load_mapping(mapping_file, **given)
-    elif given:
-        base = asdict(chosen.mapping) if chosen is not None else {}
-        mapping = mapping_from(base | given)
-    if chosen is None and mapping is None:
-        raise ImportFormatError("give --preset, --text-column or --mapping")
-    fmt = fmt or (chosen.format if chosen else None) or detect_format(path)
-    # Stored resolved: the job reads the same way later, even if the mapping file changed.
-    return {"preset": preset, "format": fmt, "mapping": asdict(mapping) if mapping else None}
 
 
 def _model(settings: Settings) -> FeedbackModel:

@@ -95,6 +95,17 @@ def find_or_create_job(
     return job, False
 
 
+def queue_import(
+    *, session: Session, path: Path, options: dict[str, Any], actor_key_id: str | None = None
+) -> tuple[ImportJob, bool]:
+    """A queued job for a file (or the unfinished one for the same bytes and options)."""
+    total = estimate_rows(path, options["format"])
+    return find_or_create_job(
+        session=session, path=path, options=options, total_estimate=total,
+        actor_key_id=actor_key_id,
+    )  # fmt: skip
+
+
 def get_job(*, session: Session, job_id: str) -> ImportJob:
     """The job, or JobNotFound."""
     job = session.get(ImportJob, job_id)
