@@ -28,7 +28,7 @@ class Expected:
     quarantined: int
 
 
-def write_tickets(path: Path, n: int) -> Expected:
+def write_tickets(path: Path, n: int, *, prefix: str = "t") -> Expected:
     """A CSV of `n` rows: every 10th repeats an earlier ticket (a duplicate), every 25th has no
     text, every 40th a bad date, with quotes, commas and newlines inside fields."""
     duplicates = quarantined = 0
@@ -36,7 +36,11 @@ def write_tickets(path: Path, n: int) -> Expected:
         writer = csv.writer(f)
         writer.writerow(["id", "subject", "body", "date", "account"])
         for i in range(n):
-            ident, body, date = f"t-{i}", f'{TEXTS[i % len(TEXTS)]} (#{i}, "ticket")', "2026-01-05"
+            ident, body, date = (
+                f"{prefix}-{i}",
+                f'{TEXTS[i % len(TEXTS)]} (#{i}, "ticket")',
+                "2026-01-05",
+            )
             account = f"acc-{i % 7}"
             if i % 25 == 7:
                 body, quarantined = "", quarantined + 1
@@ -46,14 +50,17 @@ def write_tickets(path: Path, n: int) -> Expected:
                 date, quarantined = "not a date", quarantined + 1
             elif i % 10 == 3 and i > 10:
                 # The same ticket exported again: same id, same content.
-                ident, body, account = "t-0", f'{TEXTS[0]} (#0, "ticket")', "acc-0"
+                ident, body, account = f"{prefix}-0", f'{TEXTS[0]} (#0, "ticket")', "acc-0"
                 duplicates += 1
             writer.writerow([ident, "Subject\nline", body, date, account])
     return Expected(n, n - duplicates - quarantined, duplicates, quarantined)
 
 
-def assert_job_counts(session: Session, job: ImportJob, expected: Expected) -> None:
-    """The job's counters, the stored rows and the quarantine all agree with `expected`."""
+def assert_job_counts(
+    session: Session, job: ImportJob, expected: Expected, *, stored: int | None = None
+) -> None:
+    """The job's counters, the stored rows (`stored`, default: the job's) and the quarantine
+    all agree with `expected`."""
     session.expire_all()
     job = session.get(ImportJob, job.id)
     assert job is not None
@@ -61,8 +68,8 @@ def assert_job_counts(session: Session, job: ImportJob, expected: Expected) -> N
     assert got == expected
     assert job.read_count == job.imported + job.duplicates + job.quarantined
     assert job.checkpoint == expected.read
-    stored = session.scalar(select(func.count()).select_from(Feedback))
-    assert stored == expected.imported
+    total = session.scalar(select(func.count()).select_from(Feedback))
+    assert total == (expected.imported if stored is None else stored)
     rows = session.scalar(
         select(func.count()).select_from(QuarantinedRow).where(QuarantinedRow.job_id == job.id)
     )
