@@ -84,6 +84,11 @@ def find_or_create_job(
     )
     found = session.scalars(query).first()
     if found is not None:
+        if not Path(found.file_path).is_file():
+            # The same bytes, moved: read them where they are now.
+            found.file_path = str(path)
+            with serialized_writes(session):
+                session.commit()
         return found, True
     job = ImportJob(
         file_path=str(path), file_name=path.name[:255], file_sha256=sha, fingerprint=key,
