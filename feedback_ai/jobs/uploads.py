@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import BinaryIO
 
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from feedback_ai.errors import FeedbackAIError
@@ -52,11 +53,17 @@ class UploadSink:
         self.size += len(chunk)
         if self.size > self.limit:
             raise UploadTooLarge(f"the upload is over the limit of {self.limit:,} bytes")
-        self._parser.write(chunk)
+        try:
+            self._parser.write(chunk)
+        except MultipartParseError as e:
+            raise BadUpload(f"the multipart body is malformed: {e}") from e
 
     def finish(self) -> Path:
         """The stored file's path; BadUpload if there was none."""
-        self._parser.finalize()
+        try:
+            self._parser.finalize()
+        except MultipartParseError as e:
+            raise BadUpload(f"the multipart body is malformed: {e}") from e
         self.close()
         if self.path is None:
             raise BadUpload("the multipart body has no `file` part with a file name")

@@ -133,6 +133,11 @@ def test_an_upload_over_the_limit_is_refused_and_removed(
     r = client.post("/v1/imports", content=b"just bytes", headers=_h(admin_key) | {
         "Content-Type": "text/csv"})  # fmt: skip
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "file"
+    broken = b'--xx\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n[\r\n'
+    r = client.post("/v1/imports", content=broken, headers=_h(admin_key) | {
+        "Content-Type": "multipart/form-data; boundary=xx"})  # fmt: skip
+    assert r.status_code == 422 and "malformed" in r.json()["message"]
+    assert not list((folders / "up").glob("*")) if (folders / "up").exists() else True
 
 
 def test_cancel_a_queued_job_and_unknown_jobs(

@@ -74,11 +74,10 @@ def _stateful(case: schemathesis.Case) -> set[str]:
 def test_api_conforms_to_its_schema(case: schemathesis.Case, fuzz_state: dict) -> None:
     """Every generated request, valid or not, gets a documented, schema-conformant answer."""
     if case.operation.label in SERVER_FILES:
-        response = case.call_and_validate(
+        case.call_and_validate(
             headers={"X-API-Key": fuzz_state["key"]},
             excluded_checks=[schemathesis.specs.openapi.checks.positive_data_acceptance],
         )
-        assert response.status_code in (202, 413, 422), response.text
         return
     touched = _stateful(case)
     if not touched or not case.meta.generation.mode.is_positive:
