@@ -162,7 +162,7 @@ def serialized_writes(session: Session, *, timeout_s: float = 5.0) -> Iterator[N
         yield
         return
     with _write_locks_guard:
-        lock = _write_locks.setdefault(str(bind.url), threading.Lock())
+        lock = _write_locks.setdefault(str(bind.engine.url), threading.Lock())
     if not lock.acquire(timeout=timeout_s):
         raise OperationalError("serialized write", None, TimeoutError("database is busy"))
     try:

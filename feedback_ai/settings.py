@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # on 2 cores the server process needs the other one.
     inference_workers: int = Field(1, ge=1, le=16)
     worker_threads: int = 8
+    # A Dask scheduler (tcp://host:8786) to score imports and rescoring on; unset: this machine.
+    dask_scheduler: str | None = None
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
     retry_after_s: int = 5

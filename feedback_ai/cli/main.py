@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from feedback_ai.cli import batch as batch_cli
 from feedback_ai.cli import db as db_cli
 from feedback_ai.cli import imports as imports_cli
 from feedback_ai.cli import keys as keys_cli
@@ -22,6 +23,7 @@ app.add_typer(keys_cli.app, name="keys")  # keys create | list | revoke
 app.add_typer(ml_cli.app)  # train, classify, evaluate (feedback_ai/cli/ml.py)
 app.add_typer(requirements_cli.app, name="requirements")  # requirements relink
 app.add_typer(imports_cli.app, name="import")  # import FILE | import quarantine
+app.add_typer(batch_cli.app)  # rescore (feedback_ai/cli/batch.py)
 # Later command groups (review, ...) are added here the same way.
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ Tiny = Annotated[CleanStr, Field(min_length=1, max_length=64)]
 JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
               str: "a string", list: "an array"}  # fmt: skip
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "text": "Exporting the pipeline report to CSV times out. Please add scheduled exports.",
     "source": "support_ticket",
     "external_id": "zendesk-48213",

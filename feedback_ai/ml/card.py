@@ -61,7 +61,7 @@ def render_card(model: FeedbackModel, *, metrics: dict, data: dict) -> str:
         f"- data: {data['source']}, {data['n_examples']} examples, sha256 `{data['sha256'][:16]}`"
         + (f"; {data['n_skipped_rows']} rows skipped" if data.get("n_skipped_rows") else ""),
         f"- kinds: {', '.join(model.kinds) or 'not trained'}",
-        f"- themes: {len(model.taxonomy.ids)}" + _THEME_MODES.get(model.theme_mode, ""),
+        f"- themes: {len(model.taxonomy.ids)}" + _THEME_MODES.get(model.theme_mode or "", ""),
         f"- libraries: {', '.join(f'{k} {v}' for k, v in library_versions().items())}",
         "",
         "## Metrics",

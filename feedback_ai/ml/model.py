@@ -38,7 +38,8 @@ class FeedbackModel:
         if head is None:
             return {}
         if head.mode == "single":
-            return {str(label): float(head.scope_threshold_) for label in head.labels_}
+            scope = float(head.scope_threshold_ or 0.0)
+            return {str(label): scope for label in head.labels_}
         return {
             str(label): float(t) for label, t in zip(head.labels_, head.thresholds_, strict=True)
         }

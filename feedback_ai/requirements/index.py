@@ -60,7 +60,7 @@ _states_lock = threading.Lock()
 
 def index_for(session: Session, *, config: GroupingConfig | None = None) -> IndexState:
     """The index of this session's database, built on first use."""
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _states_lock:
         state = _states.get(url)
         if state is None or (config is not None and state.index.config != config):
@@ -70,6 +70,6 @@ def index_for(session: Session, *, config: GroupingConfig | None = None) -> Inde
 
 def reset_index(session: Session) -> None:
     """Forget the index of this session's database; the next use rebuilds it from the tables."""
-    url = session.get_bind().url.render_as_string(hide_password=True)
+    url = session.get_bind().engine.url.render_as_string(hide_password=True)
     with _states_lock:
         _states.pop(url, None)

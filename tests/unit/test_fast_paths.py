@@ -161,7 +161,12 @@ def test_embedding_cache_gives_the_uncached_pipelines_vectors_and_parses(max_row
     # One text at a time first (a few new tokens per batch), then batches of cached and new tokens.
     for batch_size in (1, 64, 5):
         for doc, ref in zip(cached.pipe(texts, batch_size=batch_size), expected, strict=True):
-            assert np.array_equal(doc.tensor, ref.tensor), doc.text
+            # OpenBLAS chooses kernels by matrix shape and CPU: on some CPUs (an AMD EPYC here) a
+            # row's sums differ in the last bit with the batch it is computed in, so vectors match
+            # to float32 rounding, and the parses exactly.
+            np.testing.assert_allclose(
+                doc.tensor, ref.tensor, rtol=1e-5, atol=1e-5, err_msg=doc.text
+            )
             assert [(t.tag_, t.dep_, t.head.i) for t in doc] == [
                 (t.tag_, t.dep_, t.head.i) for t in ref
             ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -12,7 +14,7 @@ from feedback_ai.ml.types import Evidence, TermWeight
 def top_terms(
     X: sp.csr_matrix,
     requests: dict[str, list[int]],
-    coefs: dict[str, np.ndarray | None],
+    coefs: Mapping[str, np.ndarray | None],
     terms: list[str],
     *,
     n_word: int,

@@ -71,17 +71,17 @@ def label_batch(
         coefs = {kind: head.coef_for(kind) for kind in rows}
         out.kind_words = top_terms(X, rows, coefs, terms, n_word=n_word)
     if model.theme_head is not None:
-        head = model.theme_head
-        proba = head.predict_proba(X)
-        out.theme_names = head.labels_.tolist()
+        theme_head = model.theme_head
+        proba = theme_head.predict_proba(X)
+        out.theme_names = theme_head.labels_.tolist()
         out.theme_scores = np.round(proba, 4).tolist()
-        out.themes = head.choose(proba)
+        out.themes = theme_head.choose(proba)
         rows = {}
         for row, chosen in enumerate(out.themes):
             for j in chosen:
                 rows.setdefault(out.theme_names[j], []).append(row)
-        coefs = {label: head.coef_for(label) for label in rows}
-        out.theme_words = top_terms(X, rows, coefs, terms, n_word=n_word)
+        theme_coefs = {label: theme_head.coef_for(label) for label in rows}
+        out.theme_words = top_terms(X, rows, theme_coefs, terms, n_word=n_word)
     return out
 
 
@@ -108,6 +108,7 @@ def item_labels(
         if decider is None:
             explanations.append(Explanation("kind", kind, words, evidence.pick(words)))
         else:
+            assert segment_scores is not None  # a sentence decided: its scores were kept
             j = labels.kind_classes.index(kind)
             fields["kind_score"] = segment_scores[decider][j]
             where = make_evidence(mapped, *segments[decider])

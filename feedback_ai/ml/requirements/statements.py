@@ -323,7 +323,7 @@ def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
     for child in root.children:
         if child.dep_ in {"dobj", "attr", "nsubj"} and child.pos_ in {"NOUN", "PROPN"}:
             return "Add " + subtree_phrase(child), 0.5
-    chunks = list(sent.noun_chunks) if sent.has_annotation("DEP") else []
+    chunks = list(sent.noun_chunks) if sent.doc.has_annotation("DEP") else []
     if chunks:
         return "Add " + phrase(list(chunks[0])), 0.4
     return phrase(list(sent)), 0.3

@@ -7,6 +7,7 @@ import importlib.util
 import re
 import threading
 from functools import lru_cache
+from typing import Any, cast
 
 import numpy
 from spacy.attrs import LEMMA, LOWER, POS, TAG
@@ -38,7 +39,8 @@ def _tag_maps(nlp: Language) -> tuple[dict[str, dict], dict[tuple[str, str], dic
     """Tag -> attrs and (tag, lower) -> attrs, from the attribute ruler's one-token rules."""
     by_tag: dict[str, dict] = {}
     by_word: dict[tuple[str, str], dict] = {}
-    for rule in nlp.get_pipe("attribute_ruler").patterns:
+    ruler: Any = nlp.get_pipe("attribute_ruler")
+    for rule in ruler.patterns:
         pattern = rule["patterns"][0]
         if len(pattern) != 1:
             continue
@@ -109,11 +111,11 @@ def load_parser() -> Language:
                 token = doc[i]
                 token.pos = pos
                 if morph_of.get(tag):
-                    token.set_morph(morph_of[tag])
+                    token.set_morph(morph_of[tag])  # type: ignore[attr-defined]  # missing from stubs
                 lemmas[key] = strings.add(lemmatizer.rule_lemmatize(token)[0].lower())
             out.append((pos, lemmas[key]))
         if out:
-            doc.from_array([POS, LEMMA], numpy.asarray(out, dtype=numpy.uint64))
+            doc.from_array([POS, LEMMA], numpy.asarray(out, dtype=numpy.uint64))  # type: ignore[arg-type]
         return doc
 
     nlp.add_pipe(_FAST_POS, after="parser")
@@ -173,9 +175,10 @@ def _cache_token_embeddings(nlp: Language, max_rows: int = EMBED_CACHE_ROWS) -> 
     That stage (six hash embeddings, a 576 -> 96 maxout and a layer norm) reads only the token's own
     attributes (NORM, PREFIX, SUFFIX, SHAPE, SPACY, IS_SPACE), never its neighbours, and costs about
     a third of the tok2vec's arithmetic. Rows are computed by the pipeline's own layers, in blocks
-    of at least `_MIN_GEMM_ROWS`, so a cached row is the row the whole batch would have computed.
+    of at least `_MIN_GEMM_ROWS`, so a cached row is the row the whole batch would have computed (to
+    the last bit on the CPUs this was tuned on; to float32 rounding where OpenBLAS picks other kernels).
     """
-    tok2vec = nlp.get_pipe("tok2vec").model
+    tok2vec: Model = nlp.get_pipe("tok2vec").model  # type: ignore[attr-defined]
     embed = tok2vec.layers[0]
     extract, _, hashed, mixed, _ = embed.layers
     cache = _EmbedCache(embed.get_dim("nO"), max_rows)
@@ -196,7 +199,8 @@ def _cache_token_embeddings(nlp: Language, max_rows: int = EMBED_CACHE_ROWS) -> 
         flat = numpy.ascontiguousarray(numpy.concatenate(features)) if docs else None
         if flat is None or not len(flat):
             return embed(docs, is_train)
-        keys = flat.view(numpy.dtype((numpy.void, flat.shape[1] * flat.itemsize))).ravel().tolist()
+        rows_as_bytes = flat.view(numpy.dtype((numpy.void, flat.shape[1] * flat.itemsize)))
+        keys = cast(list[bytes], rows_as_bytes.ravel().tolist())  # void rows come back as bytes
         get = cache.slot_of.get
         slots = numpy.fromiter((get(k, -1) for k in keys), dtype=numpy.int64, count=len(keys))
         out = numpy.empty((len(flat), cache.table.shape[1]), dtype=numpy.float32)
@@ -223,7 +227,7 @@ def _cache_token_embeddings(nlp: Language, max_rows: int = EMBED_CACHE_ROWS) -> 
         ends = numpy.cumsum(lengths)[:-1]
         return numpy.split(out, ends), _no_backprop
 
-    cached = Model("cached_embed", forward, layers=[embed], dims={"nO": embed.get_dim("nO")})
+    cached: Model = Model("cached_embed", forward, layers=[embed], dims={"nO": embed.get_dim("nO")})
     tok2vec.replace_node(embed, cached)
 
 

@@ -96,7 +96,10 @@ def _requirements(value: object) -> tuple[RequirementLabel, ...] | None:
     if value is None:
         return None
     try:
-        return tuple(RequirementLabel(str(r["sentence"]), str(r["statement"])) for r in value)
+        return tuple(
+            RequirementLabel(str(r["sentence"]), str(r["statement"]))
+            for r in value  # type: ignore[attr-defined]  # not iterable: TypeError below
+        )
     except (TypeError, KeyError) as e:
         raise RowError("requirements need `sentence` and `statement`") from e
 

@@ -40,7 +40,7 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
     metrics: dict = {"n": len(examples)}
     kind_rows = [i for i, ex in enumerate(examples) if ex.kind and model.kind_head is not None]
     if kind_rows:
-        truth = [examples[i].kind for i in kind_rows]
+        truth = [str(examples[i].kind) for i in kind_rows]
         guess = [preds[i].kind or "" for i in kind_rows]
         labels = sorted(set(truth))
         p, r, f, s = precision_recall_fscore_support(truth, guess, labels=labels, zero_division=0)
@@ -69,8 +69,8 @@ def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
             for t in examples[i].themes or ():
                 if t in index:
                     Y[r_, index[t]] = 1
-            for t in preds[i].themes:
-                P[r_, index[t.label]] = 1
+            for scored in preds[i].themes:
+                P[r_, index[scored.label]] = 1
         p, r, f, s = precision_recall_fscore_support(Y, P, zero_division=0)
         micro = precision_recall_fscore_support(Y, P, average="micro", zero_division=0)
         metrics["themes"] = _round(

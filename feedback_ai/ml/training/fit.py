@@ -110,7 +110,7 @@ def fit_model(
     if kind_rows:
         kind_head = SingleLabelHead(
             C=config.C, bias_shrink=config.kind_bias_shrink, random_state=config.random_state
-        ).fit(X[kind_rows], [examples[i].kind for i in kind_rows])
+        ).fit(X[kind_rows], [str(examples[i].kind) for i in kind_rows])
     theme_rows = [i for i, ex in enumerate(examples) if ex.themes is not None]
     theme_head = None
     if theme_rows:
