@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.db import is_unavailable
 from feedback_ai.feedback.budget import RequestTooLarge, TextTooLong
+from feedback_ai.fields import field_path
 from feedback_ai.ops.context import request_id_var
 from feedback_ai.serving.errors import ModelConflict, ModelNotFound, ModelRejected
 
@@ -59,20 +60,6 @@ class ApiError(Exception):
         self.headers = headers
         # On a conflict: the object's state now, so a client shows what changed.
         self.current = current
-
-
-def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    """('body', 'items', 3, 'text') -> 'items[3].text'; query and path keep their name."""
-    parts = list(loc)
-    if parts and parts[0] in ("body", "query", "path", "header"):
-        parts = parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path or "body"
 
 
 def validation_errors(raw: list[dict[str, Any]]) -> list[FieldError]:
@@ -192,6 +179,8 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     async def _model_conflict(_request: Request, exc: ModelConflict) -> JSONResponse:
         return error_response(409, "model_conflict", str(exc))
 
+    install_job_handlers(app)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
@@ -214,6 +203,29 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return error_response(500, "internal_error", "An unexpected error occurred.")
+
+
+def install_job_handlers(app: FastAPI) -> None:
+    """Import and job errors: unknown job 404, ended job 409, refused path or options 422,
+    upload too large 413."""
+    from feedback_ai.imports import ImportFormatError
+    from feedback_ai.jobs.options import PathNotAllowed
+    from feedback_ai.jobs.service import JobFinished, JobNotFound
+    from feedback_ai.jobs.uploads import BadUpload, UploadTooLarge
+
+    def field(status: int, code: str, name: str, kind: str) -> Any:
+        async def handler(_request: Request, exc: Exception) -> JSONResponse:
+            error = FieldError(field=name, message=str(exc), type=kind)
+            return error_response(status, code, str(exc), errors=[error] if name else [])
+
+        return handler
+
+    app.add_exception_handler(JobNotFound, field(404, "not_found", "", ""))
+    app.add_exception_handler(JobFinished, field(409, "conflict", "", ""))
+    app.add_exception_handler(PathNotAllowed, field(422, "path_not_allowed", "path", "path"))
+    app.add_exception_handler(ImportFormatError, field(422, "validation_error", "options", "import_format"))  # fmt: skip
+    app.add_exception_handler(BadUpload, field(422, "validation_error", "file", "upload"))
+    app.add_exception_handler(UploadTooLarge, field(413, "upload_too_large", "file", "too_large"))
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,15 +16,19 @@ from feedback_ai.api_errors import ApiError
 from feedback_ai.auth import service as auth_service
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.db import autocommit_reads, session_scope
+from feedback_ai.fields import ID_PATTERN
 from feedback_ai.inference import BatchingPredictor
+from feedback_ai.jobs.runner import JobRunner
 from feedback_ai.ml import FeedbackModel
 from feedback_ai.ops.metrics import Metrics
+from feedback_ai.requirements.linking import Linker
 from feedback_ai.settings import Settings
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key made by `feedback-ai keys create`"
 )
 bearer = HTTPBearer(auto_error=False, description="The same API key as a bearer token")
+IdPath = Annotated[str, Path(pattern=ID_PATTERN, examples=["0193a0f4-7c1e-7abc-8def-0123456789ab"])]
 
 
 # The trivial dependencies are `async def`: FastAPI runs a plain `def` dependency in its thread
@@ -82,6 +86,16 @@ async def get_theme_names(request: Request) -> dict[str, str]:
     return request.app.state.theme_names
 
 
+async def get_linker(request: Request) -> Linker:
+    """The app's requirement linker: ingest hands it the ids it commits."""
+    return request.app.state.linker
+
+
+async def get_job_runner(request: Request) -> JobRunner | None:
+    """The app's import job runner (None until a model is loaded)."""
+    return getattr(request.app.state, "job_runner", None)
+
+
 async def get_metrics(request: Request) -> Metrics:
     """The app's Prometheus metrics."""
     return request.app.state.metrics
@@ -93,6 +107,8 @@ ModelDep = Annotated[FeedbackModel, Depends(get_model)]
 PredictorDep = Annotated[BatchingPredictor, Depends(get_predictor)]
 ThemeNamesDep = Annotated[dict[str, str], Depends(get_theme_names)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+LinkerDep = Annotated[Linker, Depends(get_linker)]
+JobRunnerDep = Annotated[JobRunner | None, Depends(get_job_runner)]
 
 
 def token_from_headers(headers: Headers) -> str | None:

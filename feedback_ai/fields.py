@@ -1,4 +1,4 @@
-"""Reusable, strict field types for request bodies and query parameters."""
+"""Reusable, strict field types for validated input (HTTP bodies, imports); no web framework."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import unicodedata
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Path
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from feedback_ai.ml.themes.taxonomy import THEME_ID_PATTERN
@@ -133,4 +132,17 @@ UtcDatetime = Annotated[
 Metadata = Annotated[dict[str, Any], AfterValidator(check_metadata)]
 # One rule for theme ids everywhere: the taxonomy loader's (ids are permanent).
 ThemeId = Annotated[str, Field(max_length=64, pattern=THEME_ID_PATTERN)]
-IdPath = Annotated[str, Path(pattern=ID_PATTERN, examples=["0193a0f4-7c1e-7abc-8def-0123456789ab"])]
+
+
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'items', 3, 'text') -> 'items[3].text'; query and path keep their name."""
+    parts = list(loc)
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "body"

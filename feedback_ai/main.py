@@ -17,8 +17,12 @@ from feedback_ai import __version__
 from feedback_ai.api_errors import install_error_handlers
 from feedback_ai.auth import service as auth_service
 from feedback_ai.auth.router import router as keys_router
+from feedback_ai.batch.engine import InlineEngine, ScoringEngine
+from feedback_ai.batch.factory import make_engine as make_scoring_engine
 from feedback_ai.db import make_engine, make_sessionmaker, migrate, session_scope
 from feedback_ai.feedback.router import router as feedback_router
+from feedback_ai.jobs.router import router as jobs_router
+from feedback_ai.jobs.runner import JobRunner
 from feedback_ai.ops.docs import install_docs
 from feedback_ai.ops.metrics import Metrics
 from feedback_ai.ops.middleware import (
@@ -107,6 +111,36 @@ def resume_linking(factory: sessionmaker[Session], linker: Linker) -> None:
         linker.submit(ids)
 
 
+def start_job_runner(app: FastAPI, settings: Settings) -> JobRunner:
+    """The import job runner; it resumes the jobs a stopped server left unfinished.
+
+    Each job scores with the champion served when it starts (a promotion reaches the next job),
+    on the Dask cluster when FEEDBACK_AI_DASK_SCHEDULER names one, else in the runner's thread.
+    """
+
+    def engine() -> ScoringEngine:
+        model = app.state.model
+        if model is None:
+            raise RuntimeError("no model is served yet; the job waits for one")
+        if settings.dask_scheduler:
+            return make_scoring_engine(
+                model=model, model_path="", dask_scheduler=settings.dask_scheduler
+            )
+        return InlineEngine(model)
+
+    runner = JobRunner(
+        app.state.sessionmaker,
+        engine_factory=engine,
+        link=app.state.linker,
+        poll_s=settings.job_poll_s,
+        ttl_s=settings.job_lease_s,
+        batch_size=settings.import_batch_size,
+        store_raw_text=settings.store_raw_text,
+        max_text_chars=settings.max_text_chars,
+    )
+    return runner.start() if settings.run_jobs else runner
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect, migrate, load the model once and start the inference thread."""
@@ -143,10 +177,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.watcher = ChampionWatcher(
             factory=app.state.sessionmaker, swapper=swapper, interval_s=settings.model_watch_s
         ).start()
+    app.state.job_runner = start_job_runner(app, settings)
     gc.freeze()  # long-lived startup objects (the model) leave the garbage collector's scans
     try:
         yield
     finally:
+        if app.state.job_runner is not None:
+            app.state.job_runner.stop()  # the job goes back to the queue at a chunk's end
         if app.state.watcher is not None:
             app.state.watcher.stop()
         if app.state.predictor is not None:
@@ -171,12 +208,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.model = None
     app.state.predictor = None
+    app.state.job_runner = None
     app.state.theme_names = {}
     app.state.swapper = None
     app.state.watcher = None
     app.state.review_ordering = ordering_named(settings.review_ordering)
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        streamed_paths=frozenset({"/v1/imports"}),
+    )
     app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     app.include_router(ops_router)
@@ -186,5 +228,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(themes_router)
     app.include_router(models_router)
     app.include_router(review_router)
+    app.include_router(jobs_router)
     install_docs(app)
     return app

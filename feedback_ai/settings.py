@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     # False: keep no original text at all; the masked text is stored in its place (also for the
     # account name, the metadata and the candidate requirements' sentences).
     store_raw_text: bool = True
+    # Imports over HTTP: server-side paths must lie inside import_dir (None: refused); uploads
+    # are streamed to import_upload_dir, at most max_upload_bytes each.
+    import_dir: Path | None = None
+    import_upload_dir: Path = Path("var/uploads")
+    max_upload_bytes: int = Field(2 * 1024**3, ge=1)
+    import_batch_size: int = Field(500, ge=1, le=10_000)
+    # Work import jobs in this process (off: it only queues them; another process works them).
+    run_jobs: bool = True
+    job_poll_s: float = Field(2.0, gt=0)
+    job_lease_s: float = Field(60.0, gt=0)
     metrics_access: Literal["off", "public", "key"] = "key"
     metrics_token: SecretStr | None = None
     # Review queue: how long opening an item leases it to one reviewer; which feedback counts as

@@ -133,6 +133,8 @@ def session(engine: Engine) -> Iterator[Session]:
 def settings(database_url: str, models_dir: Path) -> Settings:
     """Settings for the test app: the test database and the trained model."""
     # No champion watch: tests that move the pointer must not switch the shared app's model.
+    # run_jobs=False: no background thread takes jobs that tests create; tests run them with
+    # app.state.job_runner.run_once(), deterministically.
     return Settings(
         database_url=database_url,
         models_dir=models_dir,
@@ -140,6 +142,7 @@ def settings(database_url: str, models_dir: Path) -> Settings:
         retry_after_s=2,
         model_watch_s=0,
         review_sync_interval_s=0,  # tests queue items with POST /v1/review/sync, not a timer
+        run_jobs=False,
     )
 
 

@@ -7,8 +7,7 @@ from fastapi import APIRouter, status
 from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody
 from feedback_ai.auth import service
 from feedback_ai.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic, ApiKeysPublic
-from feedback_ai.deps import AdminKeyDep, SessionDep
-from feedback_ai.fields import IdPath
+from feedback_ai.deps import AdminKeyDep, IdPath, SessionDep
 from feedback_ai.ops.context import request_id_var
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERROR_RESPONSES)

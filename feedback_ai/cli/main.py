@@ -6,6 +6,7 @@ import typer
 
 from feedback_ai.cli import batch as batch_cli
 from feedback_ai.cli import db as db_cli
+from feedback_ai.cli import imports as imports_cli
 from feedback_ai.cli import keys as keys_cli
 from feedback_ai.cli import ml as ml_cli
 from feedback_ai.cli import models as models_cli
@@ -23,8 +24,9 @@ app.add_typer(keys_cli.app, name="keys")  # keys create | list | revoke
 app.add_typer(ml_cli.app)  # train, classify, evaluate (feedback_ai/cli/ml.py)
 app.add_typer(models_cli.app, name="models")  # models list | show | register | promote | rollback
 app.add_typer(requirements_cli.app, name="requirements")  # requirements relink
+app.add_typer(imports_cli.app, name="import")  # import FILE | import quarantine
 app.add_typer(batch_cli.app)  # rescore (feedback_ai/cli/batch.py)
-# Later command groups (import, review, ...) are added here the same way.
+# Later command groups (review, ...) are added here the same way.
 
 if __name__ == "__main__":
     app()

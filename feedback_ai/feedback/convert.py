@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from feedback_ai.api_errors import FieldError
+from feedback_ai.feedback.items import ItemError
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
 from feedback_ai.feedback.privacy import mask_json, mask_optional
 from feedback_ai.feedback.schemas import (
+    BatchItemError,
     CandidatePublic,
     ClassifyResult,
     EvidenceSpan,
@@ -150,4 +153,13 @@ def classify_result(pred: ModelPrediction, *, theme_names: Mapping[str, str]) ->
             )
             for s in data["sentence_kinds"]
         ],
+    )
+
+
+def batch_item_error(error: ItemError) -> BatchItemError:
+    """A domain item error as its place in a batch answer."""
+    return BatchItemError(
+        code=error.code,
+        message=error.message,
+        errors=[FieldError(field=e.field, message=e.message, type=e.type) for e in error.errors],
     )

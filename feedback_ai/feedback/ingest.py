@@ -1,35 +1,32 @@
-"""Ingest feedback: validate, find replays, classify new items, store them in one commit."""
+"""The one write path: find replays, classify new items, store them in one commit, queue linking.
+
+The API, `feedback-ai import` and import jobs all call `ingest` (or `ingest_async`); it knows
+nothing of HTTP: item errors are plain ItemError data, turned into answers by the caller.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Literal, Protocol
 
 from anyio import to_thread
-from pydantic import ValidationError
 from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from feedback_ai.api_errors import FieldError, validation_errors
-from feedback_ai.db import autocommit_reads, serialized_writes, utcnow
-from feedback_ai.feedback import budget
+from feedback_ai.db import autocommit_reads, serialized_writes
+from feedback_ai.feedback.items import FeedbackCreate, ItemError, content_hash
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
-from feedback_ai.feedback.privacy import mask_json, mask_optional
-from feedback_ai.feedback.schemas import BatchItemError, FeedbackCreate
-from feedback_ai.ids import new_id
+from feedback_ai.feedback.rows import new_rows, stored_view
 from feedback_ai.inference import BatchingPredictor, Classifier
-from feedback_ai.ml import FeedbackInput, mask_pii
+from feedback_ai.ml import FeedbackInput
 from feedback_ai.ml import Prediction as ModelPrediction
 
 Status = Literal["created", "replayed", "conflict"]
-JSON_TYPES = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
-              str: "a string", list: "an array"}  # fmt: skip
 FULL = (
     selectinload(Feedback.current_prediction).selectinload(Prediction.themes),
     selectinload(Feedback.current_prediction).selectinload(Prediction.candidates),
@@ -47,67 +44,28 @@ class Outcome:
     status: Status
     feedback: Feedback | SimpleNamespace
 
-
-def parse_items(
-    raw: list[Any], *, max_text_chars: int, max_request_chars: int | None = None
-) -> list[FeedbackCreate | BatchItemError]:
-    """Validate each raw batch item on its own; errors name the field inside the item.
-
-    Raises budget.RequestTooLarge when the valid items' texts add up to over `max_request_chars`.
-    """
-    out: list[FeedbackCreate | BatchItemError] = []
-    lengths: list[int] = []
-    for data in raw:
-        if not isinstance(data, dict):
-            out.append(not_an_object(data))
-            continue
-        try:
-            item = FeedbackCreate.model_validate(data)
-        except ValidationError as e:
-            errors = validation_errors(list(e.errors()))
-            out.append(
-                BatchItemError(
-                    code="validation_error",
-                    errors=errors,
-                    message="invalid fields: " + ", ".join(dict.fromkeys(x.field for x in errors)),
-                )
-            )
-            continue
-        try:
-            lengths.append(budget.check_text(item.text, limit=max_text_chars))
-        except budget.TextTooLong as e:
-            out.append(text_too_long(str(e)))
-            continue
-        out.append(item)
-    if max_request_chars is not None:
-        budget.check_request(lengths, limit=max_request_chars)
-    return out
+    def conflict_error(self) -> ItemError:
+        """The error a clash is answered with (or quarantined for)."""
+        row = self.feedback
+        return ItemError(
+            code="conflict",
+            message=f"feedback with source={row.source!r} and external_id={row.external_id!r} "
+            f"already exists (id {row.id}) with different content; resend it unchanged or use "
+            "a new external_id",
+        )
 
 
-def not_an_object(value: Any) -> BatchItemError:
-    """The error for a batch item that is not a JSON object (null, a number, a list...)."""
-    kind = JSON_TYPES.get(type(value), type(value).__name__)
-    message = f"each item must be a JSON object with `text` and `source`; got {kind}"
-    return BatchItemError(
-        code="validation_error",
-        message=message,
-        errors=[FieldError(field="item", message=message, type="model_type")],
-    )
+class LinkQueue(Protocol):
+    """Where committed ids go to be linked to requirements (a Linker, or anything alike)."""
+
+    def submit(self, feedback_ids: list[str]) -> None:
+        """Queue committed feedback ids for linking."""
+        ...
 
 
-def text_too_long(message: str) -> BatchItemError:
-    """The error for a text over the configured limit."""
-    return BatchItemError(
-        code="validation_error",
-        message=message,
-        errors=[FieldError(field="text", message=message, type="string_too_long")],
-    )
-
-
-def content_hash(item: FeedbackCreate) -> str:
-    """A fingerprint of what was sent, to tell a faithful replay from a clash."""
-    data = item.model_dump(mode="json", exclude_none=True)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+# Called inside the write transaction, just before its commit: an import stores its checkpoint
+# with the chunk's rows, so both land or neither does.
+BeforeCommit = Callable[[Session, list[Outcome]], None]
 
 
 def _key(item: FeedbackCreate) -> tuple[str, str] | None:
@@ -126,96 +84,6 @@ def _existing(session: Session, items: list[FeedbackCreate]) -> dict[tuple[str, 
     ]
     rows = session.scalars(select(Feedback).where(or_(*clauses)).options(*FULL))
     return {(r.source, r.external_id): r for r in rows if r.external_id}
-
-
-def _new_rows(
-    item: FeedbackCreate,
-    pred: ModelPrediction,
-    digest: str,
-    actor_key_id: str | None,
-    store_raw_text: bool = True,
-) -> tuple[list[dict[str, Any]], ...]:
-    """Column values of the rows to insert: [feedback], [prediction], themes, candidates.
-
-    Without `store_raw_text`, the masked text takes the original's place everywhere it would be
-    kept (text, account name, metadata, the candidates' sentences and statements).
-    """
-    fid, pid, masked, now = new_id(), new_id(), pred.masked_text, utcnow()
-    raw = store_raw_text
-    feedback = {
-        "id": fid,
-        "source": item.source,
-        "external_id": item.external_id,
-        "text": item.text if raw else masked,
-        "masked_text": masked,
-        "account_id": item.account_id,
-        "account_name": item.account_name if raw else mask_optional(item.account_name),
-        "arr": item.arr,
-        "plan": item.plan,
-        "segment": item.segment,
-        "received_at": item.received_at or now,
-        "created_at": now,
-        "extra": item.metadata if raw else mask_json(item.metadata),
-        "content_sha256": digest,
-        "created_by_key_id": actor_key_id,
-    }
-    prediction = {
-        "id": pid,
-        "feedback_id": fid,
-        "is_current": True,
-        "model_version": pred.model_version,
-        "kind": pred.kind,
-        "kind_score": pred.kind_score,
-        "kind_scores": pred.kind_scores,
-        "theme_scores": pred.theme_scores,
-        "unassigned": pred.unassigned,
-        "explanations": [e.to_dict() for e in pred.explanations],
-        "language": pred.language,
-        "flags": list(pred.flags),
-        "uncertainty": pred.uncertainty,
-        "created_at": now,
-    }
-    themes = [
-        {"prediction_id": pid, "theme_id": t.label, "score": t.score, "rank": r}
-        for r, t in enumerate(pred.themes)
-    ]
-    candidates = [
-        {
-            "id": new_id(),
-            "prediction_id": pid,
-            "feedback_id": fid,
-            "rank": r,
-            "statement": c.statement if raw else mask_pii(c.statement),
-            "sentence": c.sentence
-            if raw
-            else masked[c.evidence.masked_start : c.evidence.masked_end],
-            "masked_sentence": masked[c.evidence.masked_start : c.evidence.masked_end],
-            "start": c.evidence.start,
-            "end": c.evidence.end,
-            "masked_start": c.evidence.masked_start,
-            "masked_end": c.evidence.masked_end,
-            "confidence": c.confidence,
-            "model_version": pred.model_version,
-            "created_at": now,
-        }
-        for r, c in enumerate(pred.candidates)
-    ]
-    return [feedback], [prediction], themes, candidates
-
-
-def _stored_view(
-    feedback: list[dict[str, Any]],
-    prediction: list[dict[str, Any]],
-    themes: list[dict[str, Any]],
-    candidates: list[dict[str, Any]],
-) -> SimpleNamespace:
-    """What was just inserted, read like a loaded Feedback row (the response needs no query)."""
-    current = SimpleNamespace(
-        **prediction[0],
-        themes=[SimpleNamespace(**t) for t in themes],
-        candidates=[SimpleNamespace(**c) for c in candidates],
-    )
-    return SimpleNamespace(**feedback[0], current_prediction=current)
 
 
 @dataclass(slots=True)
@@ -265,14 +133,24 @@ def store_ingest(
     predictions: list[ModelPrediction],
     actor_key_id: str | None = None,
     store_raw_text: bool = True,
+    before_commit: BeforeCommit | None = None,
 ) -> list[Outcome]:
     """Insert the new items with their predictions and commit; then every item has an outcome."""
     items, digests = plan.items, plan.digests
     rows = {
-        i: _new_rows(items[i], p, digests[i], actor_key_id, store_raw_text)
+        i: new_rows(items[i], p, digests[i], actor_key_id, store_raw_text)
         for i, p in zip(plan.fresh, predictions, strict=True)
     }
-    if rows:
+    stored = {i: stored_view(*r) for i, r in rows.items()}
+    outcomes = list(plan.outcomes)
+    for i, item in enumerate(items):
+        if i in stored:
+            outcomes[i] = Outcome("created", stored[i])
+        elif outcomes[i] is None:
+            j = plan.first[_key(item)]  # type: ignore[index]
+            outcomes[i] = Outcome("replayed" if digests[i] == digests[j] else "conflict", stored[j])
+    done = [o for o in outcomes if o is not None]
+    if rows or before_commit is not None:
         # ORM bulk inserts (one multi-row statement per table): the unit of work's per-object
         # bookkeeping cost more than the database itself for a 1,000-item batch.
         tables = (Feedback, Prediction, PredictionTheme, CandidateRequirement)
@@ -282,6 +160,8 @@ def store_ingest(
                     values = [v for r in rows.values() for v in r[k]]
                     if values:
                         session.execute(insert(table), values)
+                if before_commit is not None:
+                    before_commit(session, done)
                 session.commit()
             except BaseException:
                 # Roll back here, in this thread and under the lock: a failed insert (a replay
@@ -289,15 +169,42 @@ def store_ingest(
                 # for a free worker thread left every other writer waiting out its busy timeout.
                 session.rollback()
                 raise
-    stored = {i: _stored_view(*r) for i, r in rows.items()}
-    outcomes = list(plan.outcomes)
-    for i, item in enumerate(items):
-        if i in stored:
-            outcomes[i] = Outcome("created", stored[i])
-        elif outcomes[i] is None:
-            j = plan.first[_key(item)]  # type: ignore[index]
-            outcomes[i] = Outcome("replayed" if digests[i] == digests[j] else "conflict", stored[j])
-    return [o for o in outcomes if o is not None]
+    return done
+
+
+def created_ids(outcomes: list[Outcome]) -> list[str]:
+    """Ids of the items stored by this call (the ones linking still has to see)."""
+    return [o.feedback.id for o in outcomes if o.status == "created"]
+
+
+def store_scored(
+    *,
+    session: Session,
+    plan: IngestPlan,
+    predictions: list[ModelPrediction],
+    actor_key_id: str | None = None,
+    store_raw_text: bool = True,
+    link: LinkQueue | None = None,
+    before_commit: BeforeCommit | None = None,
+) -> list[Outcome]:
+    """store_ingest(), then queue linking; if another writer stored some items meanwhile (its
+    plan is stale), plan again and store the rest with the predictions already made."""
+    store = partial(
+        store_ingest, session=session, actor_key_id=actor_key_id,
+        store_raw_text=store_raw_text, before_commit=before_commit,
+    )  # fmt: skip
+    try:
+        outcomes = store(plan=plan, predictions=predictions)
+    except IntegrityError:
+        # A concurrent request, or an import chunk planned before the previous one was stored.
+        session.rollback()
+        scored = dict(zip(plan.fresh, predictions, strict=True))
+        plan = plan_ingest(session=session, items=plan.items)
+        # Only fewer items can be new now: each still new one was scored already.
+        outcomes = store(plan=plan, predictions=[scored[i] for i in plan.fresh])
+    if link is not None:
+        link.submit(created_ids(outcomes))
+    return outcomes
 
 
 def ingest(
@@ -307,25 +214,15 @@ def ingest(
     classify: Classifier,
     actor_key_id: str | None = None,
     store_raw_text: bool = True,
+    link: LinkQueue | None = None,
+    before_commit: BeforeCommit | None = None,
 ) -> list[Outcome]:
-    """Store and classify new items, answer replays; returns only after the commit."""
-    for attempt in (1, 2):
-        plan = plan_ingest(session=session, items=items)
-        predictions = classify(plan.inputs)
-        try:
-            return store_ingest(
-                session=session,
-                plan=plan,
-                predictions=predictions,
-                actor_key_id=actor_key_id,
-                store_raw_text=store_raw_text,
-            )
-        except IntegrityError:
-            # Another request stored the same (source, external_id) in between: read it back.
-            session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    """Store and classify new items, answer replays, queue linking; returns after the commit."""
+    plan = plan_ingest(session=session, items=items)
+    return store_scored(
+        session=session, plan=plan, predictions=classify(plan.inputs), actor_key_id=actor_key_id,
+        store_raw_text=store_raw_text, link=link, before_commit=before_commit,
+    )  # fmt: skip
 
 
 async def ingest_async(
@@ -335,24 +232,19 @@ async def ingest_async(
     predictor: BatchingPredictor,
     actor_key_id: str | None = None,
     store_raw_text: bool = True,
+    link: LinkQueue | None = None,
 ) -> list[Outcome]:
     """ingest() for the event loop: database work in threads, the model's wait holds none."""
-    for attempt in (1, 2):
-        plan = await to_thread.run_sync(partial(plan_ingest, session=session, items=items))
-        predictions = await asyncio.wrap_future(predictor.submit(plan.inputs))
-        try:
-            return await to_thread.run_sync(
-                partial(
-                    store_ingest,
-                    session=session,
-                    plan=plan,
-                    predictions=predictions,
-                    actor_key_id=actor_key_id,
-                    store_raw_text=store_raw_text,
-                )
-            )
-        except IntegrityError:
-            await to_thread.run_sync(session.rollback)
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    plan = await to_thread.run_sync(partial(plan_ingest, session=session, items=items))
+    predictions = await asyncio.wrap_future(predictor.submit(plan.inputs))
+    return await to_thread.run_sync(
+        partial(
+            store_scored,
+            session=session,
+            plan=plan,
+            predictions=predictions,
+            actor_key_id=actor_key_id,
+            store_raw_text=store_raw_text,
+            link=link,
+        )
+    )

@@ -7,14 +7,16 @@ from functools import partial
 from typing import Annotated
 
 from anyio import to_thread
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Response, status
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody, FieldError
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.deps import (
     ApiKeyDep,
+    IdPath,
     IngestKeyDep,
+    LinkerDep,
     MetricsDep,
     PredictorDep,
     ReaderKeyDep,
@@ -23,8 +25,8 @@ from feedback_ai.deps import (
     ThemeNamesDep,
 )
 from feedback_ai.feedback import budget, convert, ingest, service
+from feedback_ai.feedback.items import ItemError, parse_items
 from feedback_ai.feedback.schemas import (
-    BatchItemError,
     BatchItemResult,
     ClassifyRequest,
     ClassifyResponse,
@@ -37,21 +39,11 @@ from feedback_ai.feedback.schemas import (
     TaxonomyPublic,
     ThemePublic,
 )
-from feedback_ai.fields import IdPath
 from feedback_ai.ml import FeedbackInput
 from feedback_ai.ops.metrics import Metrics
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
 CONFLICT = {409: {"model": ErrorBody, "description": "Same (source, external_id), other content"}}
-
-
-def _conflict_message(outcome: ingest.Outcome) -> str:
-    row = outcome.feedback
-    return (
-        f"feedback with source={row.source!r} and external_id={row.external_id!r} already "
-        f"exists (id {row.id}) with different content; resend it unchanged or use a new "
-        "external_id"
-    )
 
 
 @router.post(
@@ -62,7 +54,6 @@ def _conflict_message(outcome: ingest.Outcome) -> str:
 )
 async def create_feedback(
     body: FeedbackCreate,
-    request: Request,
     response: Response,
     session: SessionDep,
     key: IngestKeyDep,
@@ -70,6 +61,7 @@ async def create_feedback(
     names: ThemeNamesDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    linker: LinkerDep,
 ) -> FeedbackPublic:
     """Store and classify one item: 201 when new, 200 when (source, external_id) was seen."""
     check = partial(budget.check_text, body.text, limit=settings.max_text_chars)
@@ -84,15 +76,15 @@ async def create_feedback(
         predictor=predictor,
         actor_key_id=key.id,
         store_raw_text=settings.store_raw_text,
+        link=linker,
     )
     metrics.items.labels(outcome=outcome.status).inc()
     if outcome.status == "conflict":
-        raise ApiError(409, "conflict", _conflict_message(outcome))
+        raise ApiError(409, "conflict", outcome.conflict_error().message)
     if outcome.status == "replayed":
         response.status_code = status.HTTP_200_OK
     else:
         metrics.count_predictions([outcome.feedback.current_prediction.kind], endpoint="feedback")
-        _link_later(request, [outcome])
     return convert.feedback_public(
         outcome.feedback, theme_names=names, show_text=key.role == "admin"
     )
@@ -101,13 +93,13 @@ async def create_feedback(
 @router.post("/feedback/batch", response_model=FeedbackBatchResult)
 async def create_feedback_batch(
     body: FeedbackBatchCreate,
-    request: Request,
     session: SessionDep,
     key: IngestKeyDep,
     predictor: PredictorDep,
     names: ThemeNamesDep,
     settings: SettingsDep,
     metrics: MetricsDep,
+    linker: LinkerDep,
 ) -> FeedbackBatchResult:
     """Store up to 1,000 items; each gets a result or its own error, at its own index."""
     if len(body.items) > settings.max_batch_items:
@@ -120,13 +112,13 @@ async def create_feedback_batch(
         )
     parsed = await to_thread.run_sync(
         partial(
-            ingest.parse_items,
+            parse_items,
             body.items,
             max_text_chars=settings.max_text_chars,
             max_request_chars=settings.max_request_chars,
         )
     )
-    valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, BatchItemError)]
+    valid = [(i, p) for i, p in enumerate(parsed) if not isinstance(p, ItemError)]
     outcomes = (
         await ingest.ingest_async(
             session=session,
@@ -134,11 +126,11 @@ async def create_feedback_batch(
             predictor=predictor,
             actor_key_id=key.id,
             store_raw_text=settings.store_raw_text,
+            link=linker,
         )
         if valid
         else []
     )
-    _link_later(request, outcomes)
     return await to_thread.run_sync(
         partial(_batch_result, parsed, valid, outcomes, names=names, key=key, metrics=metrics)
     )
@@ -152,13 +144,8 @@ async def batch_other_methods() -> None:
     raise StarletteHTTPException(405)
 
 
-def _link_later(request: Request, outcomes: list[ingest.Outcome]) -> None:
-    """Requirement grouping runs on the linker thread: the items are already committed."""
-    request.app.state.linker.submit([o.feedback.id for o in outcomes if o.status == "created"])
-
-
 def _batch_result(
-    parsed: list[FeedbackCreate | BatchItemError],
+    parsed: list[FeedbackCreate | ItemError],
     valid: list[tuple[int, FeedbackCreate]],
     outcomes: list[ingest.Outcome],
     *,
@@ -168,14 +155,14 @@ def _batch_result(
 ) -> FeedbackBatchResult:
     """Per-item results in request order, with counts."""
     results = [
-        BatchItemResult(index=i, status="error", error=p)
+        BatchItemResult(index=i, status="error", error=convert.batch_item_error(p))
         for i, p in enumerate(parsed)
-        if isinstance(p, BatchItemError)
+        if isinstance(p, ItemError)
     ]
     for (i, _), outcome in zip(valid, outcomes, strict=True):
         metrics.items.labels(outcome=outcome.status).inc()
         if outcome.status == "conflict":
-            error = BatchItemError(code="conflict", message=_conflict_message(outcome))
+            error = convert.batch_item_error(outcome.conflict_error())
             results.append(BatchItemResult(index=i, status="error", error=error))
             continue
         if outcome.status == "created":

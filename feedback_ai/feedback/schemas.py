@@ -9,51 +9,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from feedback_ai.api_errors import FieldError
-from feedback_ai.fields import CleanStr, Metadata, Text, ThemeId, UtcDatetime
-from feedback_ai.settings import MAX_BATCH_ITEMS, MAX_TEXT_CHARS
+from feedback_ai.feedback.items import EXAMPLE, FeedbackText, Short, Source
+from feedback_ai.feedback.items import FeedbackCreate as FeedbackCreate  # re-exported
+from feedback_ai.fields import CleanStr, ThemeId, UtcDatetime
+from feedback_ai.settings import MAX_BATCH_ITEMS
 
-Source = Literal["support_ticket", "sales_note", "app_review", "survey", "other"]
 Kind = Literal["bug", "feature_request", "question", "complaint", "praise", "other"]
-FeedbackText = Annotated[
-    Text,
-    Field(max_length=MAX_TEXT_CHARS, examples=["Please add SSO with Okta, our IT team insists."]),
-]
-Short = Annotated[CleanStr, Field(min_length=1, max_length=255)]
-Tiny = Annotated[CleanStr, Field(min_length=1, max_length=64)]
 STRICT = ConfigDict(extra="forbid")
-
-EXAMPLE: dict[str, Any] = {
-    "text": "Exporting the pipeline report to CSV times out. Please add scheduled exports.",
-    "source": "support_ticket",
-    "external_id": "zendesk-48213",
-    "account_id": "acc-1042",
-    "account_name": "Northwind Traders",
-    "arr": 48000,
-    "plan": "enterprise",
-    "segment": "mid-market",
-    "received_at": "2026-11-20T09:30:00Z",
-    "metadata": {"priority": "high", "tags": ["export"]},
-}
-
-
-class FeedbackCreate(BaseModel):
-    """One feedback item to store and classify; (source, external_id) makes replays safe."""
-
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
-
-    text: FeedbackText
-    source: Source
-    external_id: Short | None = Field(None, description="Your id; a replay returns the stored item")
-    account_id: Short | None = None
-    account_name: Short | None = None
-    # Strict: `true` or `"48000"` is refused instead of being stored as 1.0 or 48000.0.
-    arr: Annotated[float, Field(strict=True, ge=0, le=1e11, allow_inf_nan=False)] | None = Field(
-        None, description="Annual recurring revenue of the account (a JSON number)"
-    )
-    plan: Tiny | None = None
-    segment: Tiny | None = None
-    received_at: UtcDatetime | None = Field(None, description="Defaults to now; naive means UTC")
-    metadata: Metadata = Field(default_factory=dict, description="Free JSON, up to 16 KB")
 
 
 class FeedbackBatchCreate(BaseModel):

@@ -129,13 +129,21 @@ class ApiKeyFirstMiddleware:
 class BodyLimitMiddleware:
     """Refuse bodies over the limit (413) and JSON bodies that are not UTF-8 (400)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_body_bytes: int, streamed_paths: frozenset[str] = frozenset()
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Uploads: the route streams the body to disk under its own, larger limit.
+        self.streamed_paths = streamed_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Read the whole body first, check it, then replay it to the app."""
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in ("POST", "PUT", "PATCH")
+            or scope["path"] in self.streamed_paths
+        ):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)

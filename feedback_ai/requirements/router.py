@@ -10,8 +10,7 @@ from fastapi import APIRouter, Query
 
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STATE_CONFLICT, ApiError
 from feedback_ai.db import utcnow
-from feedback_ai.deps import ReaderKeyDep, SessionDep
-from feedback_ai.fields import IdPath
+from feedback_ai.deps import IdPath, ReaderKeyDep, SessionDep
 from feedback_ai.ml.themes.trends import bucket_counts
 from feedback_ai.requirements import service
 from feedback_ai.requirements.models import Requirement

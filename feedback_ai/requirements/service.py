@@ -270,6 +270,13 @@ def unlinked_feedback_ids(*, session: Session) -> list[str]:
     return list(session.scalars(query))
 
 
+def link_pending(*, session: Session, config: GroupingConfig | None = None) -> LinkReport:
+    """Link every item stored but not linked yet (an import or a server stopped midway)."""
+    return link_batch(
+        session=session, feedback_ids=unlinked_feedback_ids(session=session), config=config
+    )
+
+
 def relink_all(*, session: Session, config: GroupingConfig | None = None) -> LinkReport:
     """Link every stored item's current candidates (after a retrain or a config change)."""
     ids = session.scalars(select(Feedback.id).order_by(Feedback.received_at, Feedback.id)).all()

@@ -8,8 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STATE_CONFLICT, ApiError
-from feedback_ai.deps import AdminKeyDep, ReaderKeyDep, SessionDep, ThemeNamesDep
-from feedback_ai.fields import IdPath
+from feedback_ai.deps import AdminKeyDep, IdPath, ReaderKeyDep, SessionDep, ThemeNamesDep
 from feedback_ai.requirements.schemas import BucketPublic, TrendPublic
 from feedback_ai.themes import service
 from feedback_ai.themes.models import ThemeProposal

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback_ai.feedback import ingest, service
+from feedback_ai.feedback import ingest, items, service
 from feedback_ai.feedback.models import Feedback, Prediction
 from feedback_ai.feedback.schemas import FeedbackCreate, FeedbackFilter
 from feedback_ai.ml import predict
@@ -56,15 +56,15 @@ class TestIngest:
         assert seen == [1, 0]
 
     def test_content_hash_ignores_unset_optional_fields(self) -> None:
-        assert ingest.content_hash(_item()) == ingest.content_hash(_item(account_id=None))
-        assert ingest.content_hash(_item()) != ingest.content_hash(_item(text="other"))
+        assert items.content_hash(_item()) == items.content_hash(_item(account_id=None))
+        assert items.content_hash(_item()) != items.content_hash(_item(text="other"))
 
 
 class TestParseItems:
     """parse_items(): each raw item on its own."""
 
     def test_errors_name_the_field(self) -> None:
-        parsed = ingest.parse_items(
+        parsed = items.parse_items(
             [
                 {"text": "ok", "source": "survey"},
                 {"source": "survey"},

@@ -1,0 +1,117 @@
+"""The lease that lets one process at a time work a job, held in the job's row.
+
+Taking, renewing and dropping a lease are single conditional UPDATEs, so two processes (two
+servers, or a server and the CLI) can never both believe they hold it. Every chunk's commit
+checks the lease again (see importer.py), so a process that lost it cannot write another row.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from feedback_ai.db import serialized_writes, utcnow
+from feedback_ai.errors import FeedbackAIError
+from feedback_ai.jobs.models import UNFINISHED, ImportJob
+
+DEFAULT_TTL_S = 60.0
+
+
+class LeaseLost(FeedbackAIError):
+    """Another process holds the job now, or it was cancelled: stop without writing."""
+
+
+def new_owner() -> str:
+    """A lease owner id: host and pid (to recognise our own dead processes) and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead_here(owner: str | None) -> bool:
+    """Whether `owner` was a process of this host that no longer runs (killed, crashed)."""
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    """A killed child not yet reaped still answers kill(0); its state in /proc says 'Z'."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def acquire(*, session: Session, job_id: str, owner: str, ttl_s: float = DEFAULT_TTL_S) -> bool:
+    """Take the lease of an unfinished job if it is free, expired, ours or its holder died here."""
+    now = utcnow()
+    holder = session.scalar(select(ImportJob.lease_owner).where(ImportJob.id == job_id))
+    free = or_(
+        ImportJob.lease_owner.is_(None),
+        ImportJob.lease_owner == owner,
+        ImportJob.lease_expires_at < now,
+    )
+    if owner_is_dead_here(holder):
+        free = or_(free, ImportJob.lease_owner == holder)
+    statement = (
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.status.in_(UNFINISHED), free)
+        .values(
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=ttl_s),
+            status="running",
+            error=None,
+            run_started_at=now,
+            run_start_checkpoint=ImportJob.checkpoint,
+            updated_at=now,
+        )
+    )
+    with serialized_writes(session):
+        taken = session.execute(statement).rowcount == 1
+        session.commit()
+    return taken
+
+
+def renew_values(ttl_s: float = DEFAULT_TTL_S) -> dict[str, datetime]:
+    """Columns that extend a lease from now."""
+    now = utcnow()
+    return {"lease_expires_at": now + timedelta(seconds=ttl_s), "updated_at": now}
+
+
+def held(owner: str) -> ColumnElement[bool]:
+    """The condition that `owner` still holds a running job's lease."""
+    return and_(ImportJob.lease_owner == owner, ImportJob.status == "running")
+
+
+def finish(
+    *, session: Session, job_id: str, owner: str, status: str, error: str | None = None
+) -> bool:
+    """Set a final (or back-to-queued) status and drop the lease, if we still hold it."""
+    now = utcnow()
+    values = {"status": status, "error": error, "lease_owner": None, "lease_expires_at": None,
+              "updated_at": now}  # fmt: skip
+    if status in ("succeeded", "failed", "cancelled"):
+        values["finished_at"] = now
+    statement = update(ImportJob).where(ImportJob.id == job_id, held(owner)).values(**values)
+    with serialized_writes(session):
+        done = session.execute(statement).rowcount == 1
+        session.commit()
+    return done
