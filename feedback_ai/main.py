@@ -32,10 +32,13 @@ from feedback_ai.ops.middleware import (
 )
 from feedback_ai.ops.router import router as ops_router
 from feedback_ai.requirements import service as requirements_service
+from feedback_ai.requirements.export_router import router as exports_router
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
+from feedback_ai.requirements.webhook import WebhookSender
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
+from feedback_ai.web.install import install_web
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +85,17 @@ def resume_linking(factory: sessionmaker[Session], linker: Linker) -> None:
         linker.submit(ids)
 
 
+def start_webhooks(factory: sessionmaker[Session], settings: Settings) -> WebhookSender | None:
+    """The webhook sender for accepted requirements, when a webhook URL is configured."""
+    if not settings.webhook_url:
+        return None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    return WebhookSender(
+        factory, url=settings.webhook_url, secret=secret, attempts=settings.webhook_attempts,
+        backoff_s=settings.webhook_backoff_s, timeout_s=settings.webhook_timeout_s,
+    ).start()  # fmt: skip
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect, migrate, load the model once and start the inference thread."""
@@ -100,6 +114,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessionmaker,
         process_url=engine.url.render_as_string(hide_password=False) if server_db else None,
     ).start()
+    app.state.webhooks = start_webhooks(app.state.sessionmaker, settings)
     if settings.migrate_on_start:
         revision = await run_in_threadpool(migrate, engine)
         log.info("database at revision %s", revision)
@@ -124,6 +139,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.predictor is not None:
             app.state.predictor.close()
         app.state.linker.close()
+        if app.state.webhooks is not None:
+            app.state.webhooks.stop()
         engine.dispose()
 
 
@@ -143,6 +160,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.model = None
     app.state.predictor = None
     app.state.theme_names = {}
+    app.state.webhooks = None
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
@@ -152,5 +170,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys_router)
     app.include_router(requirements_router)
     app.include_router(themes_router)
+    app.include_router(exports_router)
+    install_web(app)
     install_docs(app)
     return app

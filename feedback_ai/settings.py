@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     store_raw_text: bool = True
     metrics_access: Literal["off", "public", "key"] = "key"
     metrics_token: SecretStr | None = None
+    # Review UI sessions: a browser stays logged in this long after its last request.
+    session_idle_minutes: int = Field(8 * 60, ge=5, le=7 * 24 * 60)
+    # POSTed, signed (HMAC-SHA256 with webhook_secret), when a requirement is accepted.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_attempts: int = Field(5, ge=1, le=20)
+    webhook_backoff_s: float = Field(1.0, ge=0.0, le=300.0)
+    webhook_timeout_s: float = Field(5.0, gt=0.0, le=60.0)
 
     @field_validator("max_text_chars")
     @classmethod
