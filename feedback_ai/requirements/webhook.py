@@ -90,7 +90,10 @@ class WebhookSender:
     # Session events: remember accepted requirements at flush, queue them at commit.
     def _after_flush(self, session: Session, _context: Any) -> None:
         for obj in list(session.new) + list(session.dirty):
-            if isinstance(obj, Requirement) and "accepted" in inspect(obj).attrs.status.history.added:
+            if (
+                isinstance(obj, Requirement)
+                and "accepted" in inspect(obj).attrs.status.history.added
+            ):
                 session.info.setdefault(_PENDING, set()).add(obj.id)
 
     def _after_commit(self, session: Session) -> None:

@@ -72,7 +72,9 @@ def audit_trail(*, session: Session, target_ids: list[str], limit: int = 200) ->
     return list(session.scalars(query.order_by(AuditLog.at.desc(), AuditLog.id).limit(limit)))
 
 
-def requirement_page(*, session: Session, requirement_id: str, admin: bool) -> RequirementPage | None:
+def requirement_page(
+    *, session: Session, requirement_id: str, admin: bool
+) -> RequirementPage | None:
     """The requirement, its highlighted evidence, account breakdown, trend and audit trail."""
     found = service.get_requirement(session=session, requirement_id=requirement_id)
     if found is None:
@@ -106,7 +108,11 @@ def requirement_page(*, session: Session, requirement_id: str, admin: bool) -> R
     merged = list(session.scalars(select(service.Requirement.id).where(
         service.Requirement.merged_into == requirement_id)))  # fmt: skip
     return RequirementPage(
-        view, rows, accounts, bar_chart(weekly), bar_chart(daily),
+        view,
+        rows,
+        accounts,
+        bar_chart(weekly),
+        bar_chart(daily),
         audit_trail(session=session, target_ids=[requirement_id, *merged]),
     )
 
@@ -132,9 +138,7 @@ def _flatten(prefix: str, value: object, out: list[tuple[str, str]]) -> None:
         out.append((prefix, str(value)))
 
 
-def model_page(
-    *, session: Session, model: FeedbackModel | None, models_dir: Path
-) -> ModelPage:
+def model_page(*, session: Session, model: FeedbackModel | None, models_dir: Path) -> ModelPage:
     """The model card's metrics and how many human decisions arrived since the model was saved."""
     if model is None:
         return ModelPage(None, [], "", 0, None)

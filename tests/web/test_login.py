@@ -113,9 +113,7 @@ def test_an_expired_session_is_refused(
     assert ui.get("/ui/requirements", follow_redirects=False).status_code == 303
 
 
-def test_pages_carry_a_strict_content_security_policy(
-    ui: TestClient, keys: dict[str, str]
-) -> None:
+def test_pages_carry_a_strict_content_security_policy(ui: TestClient, keys: dict[str, str]) -> None:
     login(ui, keys["reviewer"])
     for path in ("/ui/login", "/ui/requirements", "/ui/themes", "/ui/model", "/ui/queue"):
         csp = ui.get(path).headers["content-security-policy"]
