@@ -15,6 +15,7 @@ from feedback_ai.errors import ArtifactError
 from feedback_ai.ml import latest_version, load_model
 from feedback_ai.ops.logging import configure_logging
 from feedback_ai.settings import Settings, get_settings
+from feedback_ai.web.render import UI_PREFIX
 
 app = typer.Typer()
 
@@ -78,6 +79,10 @@ def serve_command(
     url = f"http://{shown}:{settings.port}"
     typer.echo(f"Database: {safe_url(settings.database_url)}")
     typer.secho(f"feedback-ai is serving on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
+    typer.secho(
+        f"Review UI: {url}{UI_PREFIX}/queue  (log in with a reviewer or admin key)",
+        fg=typer.colors.GREEN,
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -26,9 +26,8 @@ router = APIRouter(prefix=UI_PREFIX, include_in_schema=False)
 
 def safe_next(target: str | None) -> str:
     """Where to go after login: a path of the UI only (no open redirect to another site)."""
-    if target and target.startswith(f"{UI_PREFIX}/") and not target.startswith("//"):
-        if "\\" not in target and "//" not in target:
-            return target
+    if target and target.startswith(f"{UI_PREFIX}/") and "\\" not in target and "//" not in target:
+        return target
     return f"{UI_PREFIX}/queue"
 
 
@@ -48,7 +47,7 @@ async def ui_root() -> RedirectResponse:
 
 
 @router.get("/login")
-async def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002
+async def login_form(request: Request, next: str | None = None) -> Response:
     """The login form."""
     return _login_form(request, error=None, status=200, next_=safe_next(next))
 
@@ -59,7 +58,7 @@ async def login(
     session: SessionDep,
     api_key: Annotated[str, Form(max_length=200)],
     csrf_token: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=500)] = "",  # noqa: A002
+    next: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """Start a session for a reviewer or admin key; an ingest key is refused."""
     expected = request.cookies.get(LOGIN_COOKIE, "")

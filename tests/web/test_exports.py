@@ -9,7 +9,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from feedback_ai.requirements.models import Requirement
-
 from tests.factories import headers
 from tests.web.conftest import login
 
@@ -78,7 +77,7 @@ def test_export_refuses_unknown_filters_and_needs_a_reader_key(
 
 
 def test_ui_export_links_carry_the_filters(ui: TestClient, keys: dict[str, str], seed) -> None:
-    _sso, dark = _two(seed)
+    _sso, _dark = _two(seed)
     login(ui, keys["reviewer"])
     html = ui.get("/ui/requirements?theme=ui").text
     assert 'href="/ui/export/requirements.jira.csv?theme=ui"' in html
