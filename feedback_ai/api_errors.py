@@ -48,6 +48,7 @@ class ApiError(Exception):
         *,
         errors: list[FieldError] | None = None,
         headers: dict[str, str] | None = None,
+        current: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
@@ -55,6 +56,8 @@ class ApiError(Exception):
         self.message = message
         self.errors = errors or []
         self.headers = headers
+        # On a conflict: the object's state now, so a client shows what changed.
+        self.current = current
 
 
 def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -93,12 +96,16 @@ def error_response(
     *,
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    current: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """A JSONResponse in the ErrorBody shape, stamped with the request id."""
     body = ErrorBody(
         code=code, message=message, errors=errors or [], request_id=request_id_var.get()
     )
-    return JSONResponse(body.model_dump(), status_code=status_code, headers=headers)
+    content = body.model_dump()
+    if current is not None:
+        content["current"] = current
+    return JSONResponse(content, status_code=status_code, headers=headers)
 
 
 def unavailable_response(retry_after_s: int) -> JSONResponse:
@@ -149,8 +156,9 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return error_response(
-            exc.status_code, exc.code, exc.message, errors=exc.errors, headers=exc.headers
-        )
+            exc.status_code, exc.code, exc.message, errors=exc.errors, headers=exc.headers,
+            current=exc.current,
+        )  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -207,6 +215,20 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "No object with that id"}
 }
+
+
+class ConflictBody(ErrorBody):
+    """A 409: the write was refused; `current` is the object's state now."""
+
+    current: dict[str, Any] | None = None
+
+
 STATE_CONFLICT: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "The object's current state does not allow this"}
+}
+STALE_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {
+        "model": ConflictBody,
+        "description": "Stale version, leased to another reviewer, or a state that forbids this",
+    }
 }

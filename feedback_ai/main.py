@@ -36,6 +36,9 @@ from feedback_ai.requirements.export_router import router as exports_router
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
 from feedback_ai.requirements.webhook import WebhookSender
+from feedback_ai.review.ordering import ordering_named
+from feedback_ai.review.router import router as review_router
+from feedback_ai.review.sync import QueueSync
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
 from feedback_ai.web.install import install_web
@@ -120,6 +123,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("database at revision %s", revision)
     await run_in_threadpool(bootstrap_admin, engine, settings)
     await run_in_threadpool(resume_linking, app.state.sessionmaker, app.state.linker)
+    app.state.review_sync = QueueSync(
+        app.state.sessionmaker, interval_s=settings.review_sync_interval_s,
+        ordering=app.state.review_ordering, uncertainty_min=settings.review_uncertainty_min,
+    ).start()  # fmt: skip
     model, path = await run_in_threadpool(load_configured_model, settings)
     app.state.model = model
     if model is not None:
@@ -138,6 +145,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if app.state.predictor is not None:
             app.state.predictor.close()
+        app.state.review_sync.stop()
         app.state.linker.close()
         if app.state.webhooks is not None:
             app.state.webhooks.stop()
@@ -161,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.predictor = None
     app.state.theme_names = {}
     app.state.webhooks = None
+    app.state.review_ordering = ordering_named(settings.review_ordering)
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKeyFirstMiddleware)  # runs before BodyLimitMiddleware reads the body
@@ -172,5 +181,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(themes_router)
     app.include_router(exports_router)
     install_web(app)
+    app.include_router(review_router)
     install_docs(app)
     return app

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     webhook_attempts: int = Field(5, ge=1, le=20)
     webhook_backoff_s: float = Field(1.0, ge=0.0, le=300.0)
     webhook_timeout_s: float = Field(5.0, gt=0.0, le=60.0)
+    # Review queue: how long opening an item leases it to one reviewer; which feedback counts as
+    # unsure enough to review; how often new items are queued (0: only on POST /v1/review/sync).
+    review_lease_s: int = Field(300, ge=10, le=86_400)
+    review_uncertainty_min: float = Field(0.5, ge=0.0, le=1.0)
+    review_sync_interval_s: float = Field(30.0, ge=0.0)
+    review_ordering: str = "priority_uncertainty"
 
     @field_validator("max_text_chars")
     @classmethod

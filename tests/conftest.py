@@ -131,7 +131,11 @@ def session(engine: Engine) -> Iterator[Session]:
 def settings(database_url: str, models_dir: Path) -> Settings:
     """Settings for the test app: the test database and the trained model."""
     return Settings(
-        database_url=database_url, models_dir=models_dir, db_busy_timeout_ms=1_000, retry_after_s=2
+        database_url=database_url,
+        models_dir=models_dir,
+        db_busy_timeout_ms=1_000,
+        retry_after_s=2,
+        review_sync_interval_s=0,  # tests queue items with POST /v1/review/sync, not a timer
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from feedback_ai.db import Base, utcnow
@@ -25,7 +25,11 @@ class Requirement(Base):
     merged_into: Mapped[str | None] = mapped_column(
         ForeignKey("requirement.id", ondelete="SET NULL"), index=True
     )
+    # Shown title and themes: a PM's decision where there is one, else the model's suggestion.
     themes: Mapped[list[Any]] = mapped_column(default=list)
+    # What the model suggested, kept apart so that a relink never overwrites a PM's decision.
+    suggested_title: Mapped[str | None] = mapped_column(Text)
+    suggested_themes: Mapped[list[Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -22,6 +22,7 @@ from feedback_ai.ml.themes.priority import Priority, PriorityWeights, priority_s
 from feedback_ai.requirements.aggregates import Aggregates, aggregate
 from feedback_ai.requirements.index import IndexState, index_for
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
+from feedback_ai.review import decisions
 
 Sort = Literal["priority", "recency"]
 log = logging.getLogger(__name__)
@@ -54,22 +55,42 @@ def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
     return req
 
 
+@dataclass(slots=True)
+class _Batch:
+    """What one linking transaction knows: requirements it opened, and the PMs' decisions."""
+
+    opened: dict[str, Requirement]
+    links: dict[str, list[decisions.LinkDecision]]
+    decided_themes: set[str]
+
+
+def _suggest_themes(req: Requirement, themes: list[str], batch: _Batch) -> None:
+    """Add the model's themes to the suggestion; shown themes follow unless a PM decided them."""
+    req.suggested_themes = sorted(set(req.suggested_themes or req.themes) | set(themes))
+    if req.id not in batch.decided_themes:
+        req.themes = list(req.suggested_themes)
+
+
 def _place(
     session: Session, state: IndexState, cand: CandidateRequirement, statement: str,
-    themes: list[str], opened: dict[str, Requirement],
+    themes: list[str], batch: _Batch,
 ) -> tuple[Requirement, float]:  # fmt: skip
     """The requirement a candidate (its masked `statement`) joins, following merges, or opens."""
+    opened = batch.opened
     while True:
         match = state.index.match(statement, sentence=cand.masked_sentence, new_key=new_id())
         if match.created:
-            req = Requirement(id=match.key, title=statement, themes=themes)
+            req = Requirement(
+                id=match.key, title=statement, themes=themes, suggested_title=statement,
+                suggested_themes=themes,
+            )  # fmt: skip
             session.add(req)
             opened[match.key] = req
             return req, match.score
         # Opened earlier in this (not yet flushed) transaction, or stored.
         found = opened.get(match.key) or resolve(session=session, requirement_id=match.key)
         if found is not None:
-            found.themes = sorted(set(found.themes) | set(themes))
+            _suggest_themes(found, themes, batch)
             return found, match.score
         state.index.remove(match.key)  # the row was deleted behind the index's back
 
@@ -100,10 +121,26 @@ def _linked_spans(session: Session, feedback_ids: Sequence[str]) -> dict[str, se
     return done
 
 
+def _decided_place(
+    session: Session, cand: CandidateRequirement, themes: list[str], batch: _Batch
+) -> tuple[Requirement | None, bool]:
+    """Where a PM put this sentence (None when rejected), and whether a PM decided at all."""
+    decided = decisions.find_link(batch.links.get(cand.feedback_id, []), cand)
+    if decided is None:
+        return None, False
+    if decided.requirement_id is None:
+        return None, True
+    req = batch.opened.get(decided.requirement_id) or resolve(
+        session=session, requirement_id=decided.requirement_id
+    )
+    if req is not None:
+        _suggest_themes(req, themes, batch)
+    return req, req is not None
+
+
 def _link(
-    session: Session, state: IndexState, pred: Prediction, done: set,
-    opened: dict[str, Requirement],
-) -> list[RequirementEvidence]:  # fmt: skip
+    session: Session, state: IndexState, pred: Prediction, done: set, batch: _Batch
+) -> list[RequirementEvidence]:
     """Evidence for each not yet linked candidate of one prediction; the caller holds the lock."""
     themes = [t.theme_id for t in pred.themes]
     out: list[RequirementEvidence] = []
@@ -112,7 +149,14 @@ def _link(
             continue
         # Masked: requirements are shown to every role (the original stays with the item).
         statement = mask_pii(cand.statement)
-        req, score = _place(session, state, cand, statement, themes, opened)
+        # A PM's placement of this sentence wins over the model's, through relinks and retrains.
+        placed, decided = _decided_place(session, cand, themes, batch)
+        if decided and placed is None:
+            done.add((cand.start, cand.end))
+            continue
+        req, score = (
+            (placed, 1.0) if placed else _place(session, state, cand, statement, themes, batch)
+        )
         evidence = RequirementEvidence(
             requirement_id=req.id, feedback_id=pred.feedback_id, candidate_id=cand.id,
             statement=statement, sentence=cand.masked_sentence, start=cand.start,
@@ -134,9 +178,16 @@ def _link_and_commit(
         state.sync(session)
         # No autoflush: on SQLite the write lock is then held for the commit only.
         with session.no_autoflush:
+            batch = _Batch(
+                opened=opened,
+                links=decisions.link_decisions(session=session, feedback_ids=feedback_ids),
+                decided_themes=decisions.decided_ids(
+                    session=session, subject_type="requirement", field="themes"
+                ),
+            )
             done = _linked_spans(session, feedback_ids)
             for pred in _current_predictions(session, feedback_ids):
-                out += _link(session, state, pred, done[pred.feedback_id], opened)
+                out += _link(session, state, pred, done[pred.feedback_id], batch)
         try:
             with serialized_writes(session):
                 session.commit()
@@ -304,8 +355,16 @@ def update_requirement(
         )
     if requirement.status == "merged" and "status" in changes:
         raise RequirementError("merged", f"requirement {requirement.id} is merged; edit its target")
+    changes = {k: sorted(set(v)) if k == "themes" else v for k, v in changes.items()}
+    # Title and themes are PM decisions on top of the model's suggestion, recorded as such.
+    decided = [
+        decisions.Change("requirement", requirement.id, name, changes[name],
+                         getattr(requirement, name), "edit")
+        for name in ("title", "themes") if name in changes
+    ]  # fmt: skip
+    decisions.record(session=session, changes=decided, actor=decisions.Actor.of(actor_key))
     for name, value in changes.items():
-        setattr(requirement, name, sorted(set(value)) if name == "themes" else value)
+        setattr(requirement, name, value)
     record_audit(session=session, action="requirement.update", actor_key=actor_key,
                  target_type="requirement", target_id=requirement.id, detail=changes)  # fmt: skip
     session.commit()
@@ -338,6 +397,9 @@ def merge_requirements(
     )
     source.status, source.merged_into = "merged", target.id
     target.themes = sorted(set(target.themes) | set(source.themes))
+    target.suggested_themes = sorted(
+        set(target.suggested_themes or []) | set(source.suggested_themes or [])
+    )
     record_audit(
         session=session, action="requirement.merge", actor_key=actor_key,
         target_type="requirement", target_id=source.id, detail={"into": target.id},

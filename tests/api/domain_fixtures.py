@@ -84,7 +84,9 @@ def domain_client(
     from feedback_ai.main import create_app
 
     empty: Path = tmp_path_factory.mktemp("no-models")
-    app = create_app(Settings(database_url=database_url, models_dir=empty))
+    app = create_app(
+        Settings(database_url=database_url, models_dir=empty, review_sync_interval_s=0)
+    )
     with TestClient(app) as client:
         yield client
 

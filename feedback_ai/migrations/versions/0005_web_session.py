@@ -1,7 +1,7 @@
 """Review UI sessions (only a hash of each session token is stored).
 
 Revision ID: 0005_web
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-29
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from feedback_ai.db import UTCDateTime
 
 revision = "0005_web"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

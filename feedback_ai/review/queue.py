@@ -1,0 +1,112 @@
+"""Select review items by filter, order by stored score, page by cursor; leases hide items."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy.orm import Session
+
+from feedback_ai.feedback.models import Feedback
+from feedback_ai.review.models import ReviewItem, ReviewItemTheme
+from feedback_ai.review.schemas import QueueFilter
+
+
+class CursorError(ValueError):
+    """A cursor that this API did not make."""
+
+
+def encode_cursor(score: float, item_id: str) -> str:
+    """An opaque cursor after (score, id)."""
+    return base64.urlsafe_b64encode(json.dumps([score, item_id]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[float, str]:
+    """(score, id) from a cursor, or CursorError."""
+    try:
+        score, item_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return float(score), str(item_id)
+    except (ValueError, TypeError, binascii.Error) as e:
+        raise CursorError("malformed cursor; pass next_cursor from the previous page") from e
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for `text` anywhere, with the wildcards in it taken literally."""
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def free_for(key_id: str | None, now: datetime) -> Any:
+    """Items no other reviewer holds an unexpired lease on."""
+    return or_(
+        ReviewItem.leased_by_key_id.is_(None),
+        ReviewItem.leased_by_key_id == key_id,
+        ReviewItem.lease_expires_at <= now,
+    )
+
+
+def filtered(query: Select[Any], f: QueueFilter) -> Select[Any]:
+    """`query` (over ReviewItem) narrowed by every filter that is set."""
+    query = query.where(ReviewItem.status == f.status)
+    if f.type:
+        query = query.where(ReviewItem.item_type == f.type)
+    if f.source:
+        query = query.where(ReviewItem.source == f.source)
+    if f.kind:
+        query = query.where(ReviewItem.kind == f.kind)
+    if f.account:
+        query = query.where(ReviewItem.account == f.account)
+    if f.since:
+        query = query.where(ReviewItem.received_at >= f.since)
+    if f.until:
+        query = query.where(ReviewItem.received_at < f.until)
+    if f.theme:
+        query = query.where(
+            exists().where(
+                ReviewItemTheme.item_id == ReviewItem.id, ReviewItemTheme.theme_id == f.theme
+            )
+        )
+    if f.q:
+        # Masked text only: the original may hold secrets that no search should reveal.
+        pattern = _like(f.q)
+        in_text = exists().where(
+            Feedback.id == ReviewItem.feedback_id, Feedback.masked_text.ilike(pattern, escape="\\")
+        )
+        proposal = and_(
+            ReviewItem.item_type == "theme_proposal",
+            ReviewItem.statement.ilike(pattern, escape="\\"),
+        )
+        query = query.where(or_(in_text, proposal))
+    return query
+
+
+def queue_page(
+    *, session: Session, f: QueueFilter, cursor: str | None, limit: int, key_id: str | None,
+    now: datetime,
+) -> tuple[list[ReviewItem], str | None]:  # fmt: skip
+    """One page of items, best first, and the cursor of the next page (None at the end)."""
+    query = filtered(select(ReviewItem), f)
+    if f.status == "pending":
+        query = query.where(free_for(key_id, now))
+    if cursor:
+        score, item_id = decode_cursor(cursor)
+        # `score <= s` first: a range both databases walk on the (status, score, id) index.
+        query = query.where(
+            ReviewItem.score <= score,
+            or_(ReviewItem.score < score, ReviewItem.id < item_id),
+        )
+    query = query.order_by(ReviewItem.score.desc(), ReviewItem.id.desc()).limit(limit + 1)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(rows[-1].score, rows[-1].id) if more and rows else None
+
+
+def matching_ids(*, session: Session, f: QueueFilter, key_id: str | None, now: datetime) -> list:
+    """Ids of every item matching `f` that this key may act on (for bulk actions)."""
+    query = filtered(select(ReviewItem.id), f).where(free_for(key_id, now))
+    return list(session.scalars(query.order_by(ReviewItem.id)))
