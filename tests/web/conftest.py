@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +12,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from feedback_ai.requirements import service
-from tests.api.domain_fixtures import add_feedback, db, domain_client  # noqa: F401
+from feedback_ai.requirements.index import reset_index
+from feedback_ai.review import service as review
+from feedback_ai.review.ordering import ordering_named
+from feedback_ai.settings import Settings
+from tests.api.domain_fixtures import add_feedback
+from tests.conftest import clear_tables
 from tests.factories import make_key
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -39,12 +45,41 @@ def login(client: TestClient, token: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
 
 
+@pytest.fixture(scope="module")
+def web_app(
+    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """The real app without a model; the queue fills when a test syncs it (no background sync)."""
+    from feedback_ai.main import create_app
+
+    empty: Path = tmp_path_factory.mktemp("no-models")
+    settings = Settings(database_url=database_url, models_dir=empty, review_sync_interval_s=0)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
 @pytest.fixture
-def ui(domain_client: TestClient, db: Session) -> TestClient:  # noqa: F811
+def db(engine: Engine, web_app: TestClient) -> Iterator[Session]:
+    """A session on empty tables, and a forgotten requirement index."""
+    clear_tables(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        reset_index(session)
+        yield session
+    clear_tables(engine)
+
+
+@pytest.fixture
+def ui(web_app: TestClient, db: Session) -> Iterator[TestClient]:
     """The model-free app on empty tables, with no cookie left from another test."""
-    domain_client.cookies.clear()
-    yield domain_client
-    domain_client.cookies.clear()
+    web_app.cookies.clear()
+    yield web_app
+    web_app.cookies.clear()
+
+
+def sync(db: Session) -> None:
+    """Queue what is waiting for review."""
+    review.sync_queue(session=db, ordering=ordering_named("priority_uncertainty"),
+                      uncertainty_min=0.5)  # fmt: skip
 
 
 @pytest.fixture
@@ -54,7 +89,7 @@ def keys(ui: TestClient, engine: Engine) -> dict[str, str]:
 
 
 @pytest.fixture
-def seed(db: Session) -> Callable[..., str]:  # noqa: F811
+def seed(db: Session) -> Callable[..., str]:
     """Store an item with candidate statements and link it; returns its requirement's id."""
 
     def make(text: str, statements: list[str], **kw: object) -> str:

@@ -38,8 +38,8 @@ def test_reviewer_logs_in_with_a_strict_httponly_cookie_and_only_its_hash_is_sto
     assert ui.get("/ui/themes").status_code == 200
 
 
-def test_cookie_is_secure_over_https(domain_client: TestClient, keys: dict[str, str]) -> None:
-    https = TestClient(domain_client.app, base_url="https://testserver")
+def test_cookie_is_secure_over_https(ui: TestClient, keys: dict[str, str]) -> None:
+    https = TestClient(ui.app, base_url="https://testserver")
     form = https.get("/ui/login")
     response = https.post("/ui/login", data={"api_key": keys["admin"],
                                              "csrf_token": form_csrf(form.text)},

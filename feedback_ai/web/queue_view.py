@@ -1,0 +1,65 @@
+"""What a queue item panel shows beyond the review item: confidences, top terms, the suggested
+requirement's accounts and ARR, and the numbered theme choices for the 1-9 keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedback_ai.db import utcnow
+from feedback_ai.feedback.convert import explanations_public
+from feedback_ai.feedback.models import Prediction
+from feedback_ai.requirements.aggregates import Aggregates, aggregate
+from feedback_ai.review.schemas import ItemPublic
+from feedback_ai.themes.models import CustomTheme
+from feedback_ai.web.format import Highlighted, highlight
+
+KINDS = ("bug", "feature_request", "question", "complaint", "praise", "other")
+
+
+@dataclass
+class PanelExtras:
+    """Per item: theme and kind confidences, top terms per label, the requirement's figures."""
+
+    theme_scores: dict[str, float] = field(default_factory=dict)
+    kind_score: float | None = None
+    terms: dict[str, list[str]] = field(default_factory=dict)
+    requirement: Aggregates | None = None
+    text: Highlighted | None = None
+
+
+def theme_choices(*, session: Session, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(id, name) of every theme a PM can toggle, taxonomy first then custom; keys 1-9 pick
+    the first nine."""
+    custom = [(t.id, t.name) for t in session.scalars(select(CustomTheme).order_by(CustomTheme.id))]
+    return sorted(names.items(), key=lambda kv: kv[1].lower()) + custom
+
+
+def panel_extras(*, session: Session, items: Sequence[ItemPublic]) -> dict[str, PanelExtras]:
+    """Extras for each item id, loaded in three queries for the page."""
+    fids = {i.feedback.id for i in items if i.feedback}
+    preds = {}
+    if fids:
+        query = select(Prediction).where(Prediction.feedback_id.in_(fids), Prediction.is_current)
+        preds = {p.feedback_id: p for p in session.scalars(query)}
+    req_ids = [i.requirement.id for i in items if i.requirement]
+    aggs = aggregate(session=session, requirement_ids=req_ids, now=utcnow()) if req_ids else {}
+    out = {}
+    for item in items:
+        extra = PanelExtras()
+        if item.feedback:
+            span = item.feedback.span or [None, None]
+            extra.text = highlight(item.feedback.text, span[0], span[1])
+            pred = preds.get(item.feedback.id)
+            if pred is not None:
+                extra.theme_scores = {k: float(v) for k, v in (pred.theme_scores or {}).items()}
+                extra.kind_score = pred.kind_score
+                for exp in explanations_public(pred.explanations or [], item.feedback.text):
+                    extra.terms[exp.label] = [t.term for t in exp.terms[:5]]
+        if item.requirement:
+            extra.requirement = aggs.get(item.requirement.id)
+        out[item.id] = extra
+    return out
