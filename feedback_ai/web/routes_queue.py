@@ -89,9 +89,7 @@ def _conflict(request: Request, session: Session, user: SessionUser,
 
 
 @router.post("/items/{item_id}/open")
-def open_item(
-    request: Request, item_id: IdPath, session: SessionDep, user: WriterDep
-) -> Response:
+def open_item(request: Request, item_id: IdPath, session: SessionDep, user: WriterDep) -> Response:
     """Lease the item to this reviewer while it is on screen (unless someone else has it)."""
     key = key_for(session=session, user=user)
     try:
