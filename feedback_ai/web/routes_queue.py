@@ -17,8 +17,8 @@ from feedback_ai.api_errors import error_response
 from feedback_ai.db import utcnow
 from feedback_ai.deps import SessionDep
 from feedback_ai.fields import IdPath
-from feedback_ai.review import service
 from feedback_ai.review import schemas as rs
+from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
 from feedback_ai.web import queue_view
 from feedback_ai.web.auth import UserDep, WriterDep
