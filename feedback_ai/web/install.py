@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from feedback_ai.api_errors import error_response
-from feedback_ai.web.auth import AdminOnly, CsrfRejected, LoginRequired
+from feedback_ai.web.auth import AdminOnly, BadFilters, CsrfRejected, LoginRequired
 from feedback_ai.web.render import STATIC_DIR, UI_PREFIX, page
 from feedback_ai.web.routes_auth import router as auth_router
 from feedback_ai.web.routes_pages import router as pages_router
@@ -45,6 +45,10 @@ def install_web(app: FastAPI) -> None:
     async def _csrf(request: Request, _exc: CsrfRejected) -> Response:
         message = "The form is stale or was not sent by this site; reload the page and retry."
         return _refuse(request, 403, "csrf_rejected", message)
+
+    @app.exception_handler(BadFilters)
+    async def _filters(request: Request, exc: BadFilters) -> Response:
+        return _refuse(request, 422, "invalid_filter", exc.message)
 
     @app.exception_handler(AdminOnly)
     async def _admin(request: Request, _exc: AdminOnly) -> Response:

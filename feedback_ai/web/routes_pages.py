@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
 from feedback_ai.deps import SessionDep
@@ -14,13 +14,13 @@ from feedback_ai.requirements.export_router import ExportQuery, export_response
 from feedback_ai.themes import service as themes_service
 from feedback_ai.themes.models import ThemeProposal
 from feedback_ai.web import views
-from feedback_ai.web.auth import AdminWriterDep, UserDep, WriterDep
+from feedback_ai.web.auth import AdminWriterDep, UserDep, WriterDep, form_query
 from feedback_ai.web.charts import bar_chart, sparkline
 from feedback_ai.web.render import UI_PREFIX, page
 from feedback_ai.web.sessions import key_for
 
 router = APIRouter(prefix=UI_PREFIX, include_in_schema=False)
-Filters = Annotated[ExportQuery, Query()]
+Filters = Annotated[ExportQuery, Depends(form_query(ExportQuery))]
 
 
 def _not_found(request: Request, what: str) -> Response:

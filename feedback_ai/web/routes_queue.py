@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, Response
@@ -21,7 +21,7 @@ from feedback_ai.review import schemas as rs
 from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
 from feedback_ai.web import queue_view
-from feedback_ai.web.auth import UserDep, WriterDep
+from feedback_ai.web.auth import UserDep, WriterDep, form_query
 from feedback_ai.web.render import UI_PREFIX, page, templates
 from feedback_ai.web.sessions import SessionUser, key_for
 
@@ -48,8 +48,8 @@ def _panel(request: Request, session: Session, user: SessionUser, item: rs.ItemP
 
 @router.get("")
 def queue_page(
-    request: Request, query: Annotated[rs.QueueQuery, Query()], session: SessionDep,
-    user: UserDep,
+    request: Request, query: Annotated[rs.QueueQuery, Depends(form_query(rs.QueueQuery))],
+    session: SessionDep, user: UserDep,
 ) -> Response:  # fmt: skip
     """The queue, best first, with the filters; the page's script drives it from the keyboard."""
     key = key_for(session=session, user=user)

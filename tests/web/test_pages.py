@@ -108,3 +108,16 @@ def test_admin_accepts_a_proposal_from_the_themes_page(
 def test_model_page_without_a_model_says_so(ui: TestClient, keys: dict[str, str]) -> None:
     login(ui, keys["reviewer"])
     assert "No model is loaded" in ui.get("/ui/model").text
+
+
+def test_empty_filter_fields_mean_any_and_bad_ones_are_a_422_page(
+    ui: TestClient, keys: dict[str, str], seed
+) -> None:
+    seed("Please add a dark mode.", ["Add a dark mode"])
+    login(ui, keys["reviewer"])
+    listed = ui.get("/ui/requirements?status=&theme=&source=&account=&sort=priority")
+    assert listed.status_code == 200 and "Add a dark mode" in listed.text
+    assert ui.get("/ui/queue?type=&theme=&kind=&source=&account=&q=").status_code == 200
+    bad = ui.get("/ui/queue?type=nonsense")
+    assert bad.status_code == 422 and "type" in bad.text
+    assert ui.get("/ui/requirements?status=bogus").status_code == 422
