@@ -29,6 +29,7 @@ class PanelExtras:
     terms: dict[str, list[str]] = field(default_factory=dict)
     requirement: Aggregates | None = None
     text: Highlighted | None = None
+    choices: list[tuple[str, str]] = field(default_factory=list)
 
 
 def theme_choices(*, session: Session, names: Mapping[str, str]) -> list[tuple[str, str]]:
@@ -38,7 +39,19 @@ def theme_choices(*, session: Session, names: Mapping[str, str]) -> list[tuple[s
     return sorted(names.items(), key=lambda kv: kv[1].lower()) + custom
 
 
-def panel_extras(*, session: Session, items: Sequence[ItemPublic]) -> dict[str, PanelExtras]:
+def ordered_choices(
+    choices: Sequence[tuple[str, str]], shown: Sequence[str], scores: Mapping[str, float]
+) -> list[tuple[str, str]]:
+    """The item's themes first, then the model's likeliest: keys 1-9 reach what a PM most
+    often toggles."""
+    rank = {tid: i for i, tid in enumerate(shown)}
+    return sorted(choices, key=lambda c: (c[0] not in rank, rank.get(c[0], 0),
+                                          -scores.get(c[0], 0.0)))  # fmt: skip
+
+
+def panel_extras(
+    *, session: Session, items: Sequence[ItemPublic], choices: Sequence[tuple[str, str]] = ()
+) -> dict[str, PanelExtras]:
     """Extras for each item id, loaded in three queries for the page."""
     fids = {i.feedback.id for i in items if i.feedback}
     preds = {}
@@ -59,6 +72,7 @@ def panel_extras(*, session: Session, items: Sequence[ItemPublic]) -> dict[str, 
                 extra.kind_score = pred.kind_score
                 for exp in explanations_public(pred.explanations or [], item.feedback.text):
                     extra.terms[exp.label] = [t.term for t in exp.terms[:5]]
+        extra.choices = ordered_choices(choices, item.themes, extra.theme_scores)
         if item.requirement:
             extra.requirement = aggs.get(item.requirement.id)
         out[item.id] = extra

@@ -11,6 +11,7 @@ from feedback_ai.deps import SessionDep
 from feedback_ai.fields import IdPath
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.export_router import ExportQuery, export_response
+from feedback_ai.requirements.models import Requirement
 from feedback_ai.themes import service as themes_service
 from feedback_ai.themes.models import ThemeProposal
 from feedback_ai.web import views
@@ -55,6 +56,25 @@ def requirement_detail(
     if data is None:
         return _not_found(request, "requirement")
     return page(request, "requirement.html", {"p": data, "names": request.app.state.theme_names})
+
+
+@router.post("/requirements/{requirement_id}/status")
+def requirement_status(
+    request: Request, requirement_id: IdPath, session: SessionDep, user: WriterDep,
+    status: Annotated[Literal["proposed", "accepted", "rejected", "shipped"], Form()],
+) -> Response:  # fmt: skip
+    """Accept, reject or ship a requirement (accepting sends the webhook, when configured)."""
+    req = session.get(Requirement, requirement_id)
+    if req is None:
+        return _not_found(request, "requirement")
+    try:
+        requirements_service.update_requirement(
+            session=session, requirement=req, changes={"status": status},
+            actor_key=key_for(session=session, user=user),
+        )  # fmt: skip
+    except requirements_service.RequirementError as e:
+        return page(request, "error.html", {"status": 409, "message": str(e)}, status_code=409)
+    return RedirectResponse(f"{UI_PREFIX}/requirements/{requirement_id}", status_code=303)
 
 
 @router.get("/export/requirements.{fmt}")

@@ -41,8 +41,9 @@ def _context(request: Request, session: Session, user: SessionUser) -> dict[str,
 
 
 def _panel(request: Request, session: Session, user: SessionUser, item: rs.ItemPublic) -> str:
-    extras = queue_view.panel_extras(session=session, items=[item])
-    ctx = _context(request, session, user) | {"item": item, "x": extras[item.id]}
+    ctx = _context(request, session, user)
+    extras = queue_view.panel_extras(session=session, items=[item], choices=ctx["choices"])
+    ctx |= {"item": item, "x": extras[item.id]}
     return templates.get_template("_item.html").render(ctx)
 
 
@@ -59,10 +60,11 @@ def queue_page(
                                         limit=PAGE_SIZE, key=key, now=utcnow())  # fmt: skip
     except CursorError as e:
         return page(request, "error.html", {"status": 422, "message": str(e)}, status_code=422)
-    extras = queue_view.panel_extras(session=session, items=items)
+    ctx = _context(request, session, user)
+    extras = queue_view.panel_extras(session=session, items=items, choices=ctx["choices"])
     dumped = query.model_dump(mode="json", exclude={"cursor", "limit", "status"})
     filters = {k: v for k, v in dumped.items() if v}
-    return page(request, "queue.html", _context(request, session, user) | {
+    return page(request, "queue.html", ctx | {
         "items": items, "extras": extras, "next_cursor": nxt, "f": f, "filters": filters,
         "sources": ("support_ticket", "sales_note", "app_review", "survey", "other"),
     })  # fmt: skip

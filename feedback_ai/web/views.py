@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
@@ -18,6 +18,8 @@ from feedback_ai.feedback.models import CandidateRequirement, Feedback
 from feedback_ai.ml import FeedbackModel, resolve_model_dir
 from feedback_ai.ml.themes.trends import bucket_counts
 from feedback_ai.requirements import service
+from feedback_ai.review.decisions import ACTIVE
+from feedback_ai.review.models import ReviewDecision, ReviewItem
 from feedback_ai.web.charts import BarChart, bar_chart
 from feedback_ai.web.format import Highlighted, highlight, highlight_sentence
 
@@ -45,6 +47,16 @@ class AccountRow:
     arr: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class TrailRow:
+    """One line of a requirement's trail: an audit entry or a PM's review decision."""
+
+    at: datetime
+    who: str
+    what: str
+    detail: str
+
+
 @dataclass
 class RequirementPage:
     """Everything on a requirement's page."""
@@ -54,7 +66,7 @@ class RequirementPage:
     accounts: list[AccountRow]
     weekly: BarChart
     daily: BarChart
-    audit: list[AuditLog] = field(default_factory=list)
+    audit: list[TrailRow] = field(default_factory=list)
 
 
 def _shown(fb: Feedback, cand: CandidateRequirement | None, ev_start: int, ev_end: int,
@@ -66,10 +78,36 @@ def _shown(fb: Feedback, cand: CandidateRequirement | None, ev_start: int, ev_en
     return highlight_sentence(fb.masked_text, sentence)  # the candidate went with a retrain
 
 
-def audit_trail(*, session: Session, target_ids: list[str], limit: int = 200) -> list[AuditLog]:
-    """Audit entries about these targets, newest first."""
-    query = select(AuditLog).where(AuditLog.target_id.in_(target_ids))
-    return list(session.scalars(query.order_by(AuditLog.at.desc(), AuditLog.id).limit(limit)))
+def _short(value: object) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def audit_trail(
+    *, session: Session, requirement_ids: list[str], limit: int = 200
+) -> list[TrailRow]:
+    """Audit entries about these requirements and the review decisions that placed evidence in
+    them or edited them, newest first."""
+    rows = [
+        TrailRow(a.at, a.actor, a.action, _short(a.detail))
+        for a in session.scalars(
+            select(AuditLog).where(AuditLog.target_id.in_(requirement_ids))
+            .order_by(AuditLog.at.desc()).limit(limit)
+        )
+    ]  # fmt: skip
+    items = select(ReviewItem.id).where(ReviewItem.requirement_id.in_(requirement_ids))
+    decided = select(ReviewDecision).where(
+        or_(ReviewDecision.item_id.in_(items),
+            (ReviewDecision.subject_type == "requirement")
+            & ReviewDecision.subject_id.in_(requirement_ids))
+    )  # fmt: skip
+    for d in session.scalars(decided.order_by(ReviewDecision.decided_at.desc()).limit(limit)):
+        what = f"{d.action} {d.subject_type}.{d.field}"
+        detail = f"{_short(d.before)} → {_short(d.value)}"
+        if d.reason:
+            detail += f" ({d.reason}{': ' + d.note if d.note else ''})"
+        rows.append(TrailRow(d.decided_at, f"{d.decided_by} ({d.decided_role})", what, detail))
+    return sorted(rows, key=lambda r: r.at, reverse=True)[:limit]
 
 
 def requirement_page(
@@ -113,7 +151,7 @@ def requirement_page(
         accounts,
         bar_chart(weekly),
         bar_chart(daily),
-        audit_trail(session=session, target_ids=[requirement_id, *merged]),
+        audit_trail(session=session, requirement_ids=[requirement_id, *merged]),
     )
 
 
@@ -152,13 +190,11 @@ def model_page(*, session: Session, model: FeedbackModel | None, models_dir: Pat
         trained_at = directory.stat().st_mtime
     except (ArtifactError, OSError, ValueError):
         pass
-    since = None if trained_at is None else utcnow().fromtimestamp(trained_at, tz=utcnow().tzinfo)
-    decisions = select(func.count(AuditLog.id)).where(
-        or_(AuditLog.action.like("decision.%"), AuditLog.action.like("requirement.%"),
-            AuditLog.action.like("theme.%"))
-    )  # fmt: skip
+    since = None if trained_at is None else datetime.fromtimestamp(trained_at, tz=UTC)
+    # Active PM decisions (not undone, not superseded) made after the model was saved.
+    decisions = select(func.count(ReviewDecision.id)).where(*ACTIVE)
     if since is not None:
-        decisions = decisions.where(AuditLog.at >= since)
+        decisions = decisions.where(ReviewDecision.decided_at >= since)
     waiting = session.scalar(decisions) or 0
     return ModelPage(model.version, metrics, card, waiting,
                      since.strftime("%Y-%m-%d %H:%M UTC") if since else None)  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,7 +138,7 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
     page.locator("#export-jira").focus()
     with page.expect_download() as download:
         page.keyboard.press("Enter")
-    rows = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8").read())))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows[0][:4] == ["Summary", "Description", "Issue Type", "Priority"]
     assert "Add a dark mode" in {r[0] for r in rows[1:]}
 
@@ -147,9 +148,7 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
     context.close()
 
 
-def test_two_reviewers_on_one_item_the_second_sees_the_conflict(
-    world: World, browser: Any
-) -> None:
+def test_two_reviewers_on_one_item_the_second_sees_the_conflict(world: World, browser: Any) -> None:
     world.item("We need SSO with Okta before the rollout.", ["Add SSO with Okta"])
     world.sync()
     first, second = browser.new_context(), browser.new_context()

@@ -121,3 +121,19 @@ def test_empty_filter_fields_mean_any_and_bad_ones_are_a_422_page(
     bad = ui.get("/ui/queue?type=nonsense")
     assert bad.status_code == 422 and "type" in bad.text
     assert ui.get("/ui/requirements?status=bogus").status_code == 422
+
+
+def test_accepting_a_requirement_from_its_page_is_recorded(
+    ui: TestClient, keys: dict[str, str], seed
+) -> None:
+    rid = seed("Please add a dark mode.", ["Add a dark mode"])
+    csrf = login(ui, keys["reviewer"])
+    assert 'id="status-accepted"' in ui.get(f"/ui/requirements/{rid}").text
+    assert ui.post(f"/ui/requirements/{rid}/status", data={"status": "accepted"}).status_code == 403
+    done = ui.post(f"/ui/requirements/{rid}/status", data={"status": "accepted",
+                                                           "csrf_token": csrf},
+                   follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    html = ui.get(f"/ui/requirements/{rid}").text
+    assert "requirement.update" in html and "reviewer" in html.split('id="audit"')[1]
+    assert 'class="status status-accepted"' in html
