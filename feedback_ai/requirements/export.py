@@ -9,6 +9,7 @@ import csv
 import io
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,7 +96,7 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _write(rows: list[list[object]]) -> str:
+def _write(rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerows([[_cell(v) for v in row] for row in rows])
@@ -106,7 +107,7 @@ def to_csv(items: list[ExportRequirement]) -> str:
     """One row per requirement; evidence quotes one per line in the last column."""
     header = ["id", "title", "status", "priority", "themes", "feedback_count", "accounts", "arr",
               "first_seen", "last_seen", "evidence"]  # fmt: skip
-    rows: list[list[object]] = [header]
+    rows: list[Sequence[object]] = [header]
     for item in items:
         d = item.as_dict()
         quotes = "\n".join(
@@ -159,8 +160,8 @@ def to_jira_csv(items: list[ExportRequirement], *, issue_type: str = "Story") ->
     repeated columns as several values)."""
     labels = [["feedback-ai", *(jira_label(t) for t in i.view.requirement.themes)] for i in items]
     width = max((len(x) for x in labels), default=1)
-    rows: list[list[object]] = [["Summary", "Description", "Issue Type", "Priority"]
-                                + ["Labels"] * width]  # fmt: skip
+    rows: list[Sequence[object]] = [["Summary", "Description", "Issue Type", "Priority"]
+                                    + ["Labels"] * width]  # fmt: skip
     for item, item_labels in zip(items, labels, strict=True):
         rows.append([item.view.requirement.title[:255], jira_description(item), issue_type,
                      jira_priority(item.view.priority.score)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -54,7 +54,10 @@ def export_response(*, session: Session, query: ExportQuery, fmt: ExportFormat) 
     )  # fmt: skip
 
 
-_CSV = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
+_CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}}, "description": "CSV"}}
+_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}}, "description": "JSON"}
+}
 
 
 @router.get("/requirements.csv", response_class=Response, responses=_CSV)
@@ -65,8 +68,7 @@ def export_csv(
     return export_response(session=session, query=query, fmt="csv")
 
 
-@router.get("/requirements.json", response_class=Response,
-            responses={200: {"content": {"application/json": {}}, "description": "JSON"}})  # fmt: skip
+@router.get("/requirements.json", response_class=Response, responses=_JSON)
 def export_json(
     query: Annotated[ExportQuery, Query()], session: SessionDep, _key: ReaderKeyDep
 ) -> Response:

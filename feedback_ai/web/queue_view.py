@@ -64,8 +64,8 @@ def panel_extras(
     for item in items:
         extra = PanelExtras()
         if item.feedback:
-            span = item.feedback.span or [None, None]
-            extra.text = highlight(item.feedback.text, span[0], span[1])
+            span = item.feedback.span
+            extra.text = highlight(item.feedback.text, *(span if span else (None, None)))
             pred = preds.get(item.feedback.id)
             if pred is not None:
                 extra.theme_scores = {k: float(v) for k, v in (pred.theme_scores or {}).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -90,7 +91,7 @@ def themes_page(request: Request, session: SessionDep, _user: UserDep) -> Respon
     """Theme volumes and trends as SVG, emerging themes, and proposals."""
     stats = themes_service.theme_stats(session=session, names=request.app.state.theme_names)
     rows = [(s, sparkline([n for _d, n in s.weekly])) for s in stats]
-    total = {}
+    total: dict[date, int] = {}
     for s in stats:
         for d, n in s.weekly:
             total[d] = total.get(d, 0) + n

@@ -6,7 +6,7 @@ current state and its panel, so the page shows what changed instead of overwriti
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ValidationError
@@ -37,7 +37,7 @@ def _context(request: Request, session: Session, user: SessionUser) -> dict[str,
     return {"user": user, "prefix": UI_PREFIX, "names": request.app.state.theme_names,
             "choices": queue_view.theme_choices(session=session,
                                                 names=request.app.state.theme_names),
-            "kinds": queue_view.KINDS, "reasons": rs.RejectReason.__args__}  # fmt: skip
+            "kinds": queue_view.KINDS, "reasons": get_args(rs.RejectReason)}  # fmt: skip
 
 
 def _panel(request: Request, session: Session, user: SessionUser, item: rs.ItemPublic) -> str:
@@ -88,6 +88,17 @@ def _conflict(request: Request, session: Session, user: SessionUser,
         body |= {"current": current.model_dump(mode="json"),
                  "panel": _panel(request, session, user, current)}  # fmt: skip
     return JSONResponse(body, status_code=e.status)
+
+
+@router.get("/items/{item_id}/history")
+def item_history(item_id: IdPath, session: SessionDep, _user: UserDep) -> Response:
+    """The item's decisions, oldest first (the page offers to undo any one of them)."""
+    try:
+        rows = service.item_history(session=session, item_id=item_id)
+    except service.ReviewError as e:
+        return error_response(e.status, e.code, e.message)
+    items = [rs.DecisionPublic.model_validate(r).model_dump(mode="json") for r in rows]
+    return JSONResponse({"items": items})
 
 
 @router.post("/items/{item_id}/open")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -123,7 +122,8 @@ def requirement_page(
     cand_ids = {e.candidate_id for e in evidence if e.candidate_id}
     cands = {c.id: c for c in session.scalars(
         select(CandidateRequirement).where(CandidateRequirement.id.in_(cand_ids)))}  # fmt: skip
-    rows, per_account = [], defaultdict(lambda: [0, None])
+    rows: list[EvidenceRow] = []
+    per_account: dict[str, tuple[int, float | None]] = {}
     for ev in evidence:
         fb = items[ev.feedback_id]
         account = fb.account_name or fb.account_id
@@ -133,8 +133,8 @@ def requirement_page(
             ev.statement, account, fb.arr, fb.source, fb.received_at.date().isoformat(), ev.score,
         ))  # fmt: skip
         if account:
-            per_account[account][0] += 1
-            per_account[account][1] = fb.arr if fb.arr is not None else per_account[account][1]
+            n, arr = per_account.get(account, (0, None))
+            per_account[account] = (n + 1, fb.arr if fb.arr is not None else arr)
     accounts = sorted((AccountRow(a, n, arr) for a, (n, arr) in per_account.items()),
                       key=lambda r: (-(r.arr or 0), -r.items, r.account))  # fmt: skip
     today = utcnow().date()

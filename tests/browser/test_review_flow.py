@@ -61,6 +61,10 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
     login(page, world.url, world.keys["reviewer"])
     visible(page).wait_for()
     screenshot(page, "queue")
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()  # every shortcut, one key away
+    page.keyboard.press("Escape")
+    assert not page.locator("#help").is_visible()
 
     # 2. Accept one.
     go_to(page, "Add SSO with Okta")
@@ -86,6 +90,13 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
     page.keyboard.press("1")
     page.locator(f'#panels article[data-themes*="{first_theme}"]').wait_for(state="attached")
     assert first_theme in status_of(world, "Fix PDF exports").themes
+    page.keyboard.press("e")  # and edit its statement
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Fix broken PDF exports")
+    page.keyboard.press("Enter")
+    page.locator('#panels article[data-statement="Fix broken PDF exports"]').wait_for(
+        state="attached"
+    )
 
     # 5. Reject one with a reason; 6. undo it.
     go_to(page, "Schedule weekly digests")
@@ -144,6 +155,9 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
 
     page.goto(f"{world.url}/ui/themes")
     screenshot(page, "themes")
+    page.goto(f"{world.url}/ui/model")
+    assert page.locator("#model-version").inner_text() == "test-model"
+    assert page.locator("#decisions-waiting").inner_text() != "0"  # today's decisions
     assert dialogs == []
     context.close()
 

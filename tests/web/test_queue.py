@@ -54,6 +54,10 @@ def test_accept_needs_csrf_and_the_current_version(
     undo = ui.post(f"/ui/queue/items/{item.id}/undo", json={"version": item.version + 1},
                    headers={"X-CSRF-Token": csrf})  # fmt: skip
     assert undo.status_code == 200 and undo.json()["item"]["status"] == "pending"
+    history = ui.get(f"/ui/queue/items/{item.id}/history",
+                     headers={"Accept": "application/json"}).json()["items"]  # fmt: skip
+    assert [d["action"] for d in history if d["field"] == "status"] == ["accept", "undo"]
+    assert all(d["decided_by"] == "reviewer" for d in history)
 
 
 def test_bad_bodies_are_422_not_500(

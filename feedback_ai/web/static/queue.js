@@ -92,6 +92,39 @@
 
   function next() { show(current + 1); }
 
+  // The item's history, each decision with its own undo button (reachable with Tab).
+  async function showHistory() {
+    const p = panel();
+    if (!p) return;
+    const r = await fetch(base + "/items/" + p.dataset.itemId + "/history",
+                          { headers: { "Accept": "application/json" }, credentials: "same-origin" });
+    if (!r.ok) { toast("Error " + r.status); return; }
+    const slot = p.querySelector(".history-slot");
+    slot.textContent = "";
+    const ol = document.createElement("ol");
+    ol.className = "history";
+    (await r.json()).items.forEach(function (d) {
+      const li = document.createElement("li");
+      const undone = d.superseded_by ? " (superseded)" : "";
+      li.textContent = d.decided_at.slice(0, 16).replace("T", " ") + " · " + d.decided_by + " · " +
+        d.action + " " + d.field + ": " + JSON.stringify(d.before) + " → " +
+        JSON.stringify(d.value) + (d.reason ? " (" + d.reason + ")" : "") + undone + " ";
+      if (d.action !== "undo" && !d.superseded_by) {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "undo-one";
+        button.textContent = "Undo this";
+        button.addEventListener("click", function () { act("undo", { decision_id: d.id }); });
+        li.appendChild(button);
+      }
+      ol.appendChild(li);
+    });
+    if (!ol.children.length) ol.textContent = "No decision yet.";
+    slot.appendChild(ol);
+    const first = slot.querySelector("button");
+    if (first) first.focus();
+  }
+
   // Dialogs: one overlay holding the reject, merge, edit and confirm forms.
   const dialog = document.getElementById("dialog");
   function openDialog(id) {
@@ -261,6 +294,7 @@
         await act("undo", {}, target);
         break;
       }
+      case "h": showHistory(); break;
       case "o": {
         const link = p && p.querySelector("a.req-link");
         if (link) window.location.href = link.href;
