@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey
@@ -92,11 +92,12 @@ def begin_write(*, session: Session, item_id: str, version: int, key: ApiKey,
                           item)  # fmt: skip
     if item.status == "superseded":
         raise ReviewError(409, "superseded", "a newer prediction replaced this item", item)
-    bumped = session.execute(
+    result = session.execute(
         update(ReviewItem)
         .where(ReviewItem.id == item_id, ReviewItem.version == version)
         .values(version=ReviewItem.version + 1, updated_at=now)
-    ).rowcount
+    )
+    bumped = cast(CursorResult, result).rowcount
     if bumped != 1:
         session.rollback()
         current = get_item(session=session, item_id=item_id)
@@ -134,7 +135,7 @@ def target_requirement(session: Session, requirement_id: str) -> Requirement:
 
 def decide(
     *, session: Session, changes: Sequence[Change], key: ApiKey | None, action: str,
-    items: Sequence[ReviewItem] = (), batch_id: str | None = None, commit: bool = True,
+    items: Sequence[Any] = (), batch_id: str | None = None, commit: bool = True,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Record the decisions, show their values, audit the action, and commit.
 

@@ -10,17 +10,19 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.models import CandidateRequirement
 from feedback_ai.ids import new_id
 from feedback_ai.ml import mask_pii
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
-from feedback_ai.review.decisions import _chunks
+from feedback_ai.review.decisions import _chunks, table
 from feedback_ai.review.models import ReviewItem, ReviewItemTheme
 
 Values = Mapping[str, Any]  # subject id -> decided value
+# Bulk statements need not refresh objects loaded in the session: callers reload what they show.
+NO_SYNC = {"synchronize_session": False}
 
 
 def _by_value(values: Values) -> dict[Any, list[str]]:
@@ -35,7 +37,8 @@ def _set_items(session: Session, column: Any, values: Values, **fields: Any) -> 
         value = list(key) if isinstance(key, tuple) else key
         for chunk in _chunks(ids):
             session.execute(
-                update(ReviewItem).where(column.in_(chunk)).values(**{k: value for k in fields})
+                update(ReviewItem).where(column.in_(chunk)).values(**{k: value for k in fields}),
+                execution_options=NO_SYNC,
             )
 
 
@@ -50,7 +53,7 @@ def _feedback_themes(session: Session, values: Values) -> None:
         )
         themes = [{"item_id": r.id, "theme_id": t} for r in rows for t in values[r.feedback_id]]
         if themes:
-            session.execute(insert(ReviewItemTheme), themes)
+            session.execute(table(ReviewItemTheme).insert(), themes)
 
 
 def _candidate_statement(session: Session, values: Values) -> None:
@@ -92,7 +95,7 @@ def _candidate_requirement(session: Session, values: Values) -> None:
                 )
             ).all()
         )
-        taken = set(
+        taken: set[tuple[Any, ...]] = set(
             session.execute(
                 select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id,
                        RequirementEvidence.start, RequirementEvidence.end)
@@ -111,7 +114,7 @@ def _candidate_requirement(session: Session, values: Values) -> None:
                 sentence=c.masked_sentence, start=c.start, end=c.end, score=1.0,
             ))  # fmt: skip
         if rows:
-            session.execute(insert(RequirementEvidence), rows)
+            session.execute(table(RequirementEvidence).insert(), rows)
     _set_items(session, ReviewItem.subject_id, values, requirement_id=True)
 
 

@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import Table, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey
@@ -57,6 +57,11 @@ class Change:
     note: str | None = None
 
 
+def table(model: type) -> Table:
+    """The Core table of a mapped class, for bulk statements without per-row ORM work."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
 def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(values), CHUNK):
         yield values[i : i + CHUNK]
@@ -94,21 +99,25 @@ def record(
         for c in changes
     ]  # fmt: skip
     by_key = {(r["subject_type"], r["subject_id"], r["field"]): r["id"] for r in rows}
-    for chunk in _chunks(list(by_key)):
+    types, fields = {k[0] for k in by_key}, {k[2] for k in by_key}
+    for chunk in _chunks(list({k[1] for k in by_key})):
+        # Plain IN lists on the (subject_type, subject_id, field) index; exact keys checked here.
         prior = session.execute(
             select(ReviewDecision.id, ReviewDecision.subject_type, ReviewDecision.subject_id,
                    ReviewDecision.field)
-            .where(tuple_(ReviewDecision.subject_type, ReviewDecision.subject_id,
-                          ReviewDecision.field).in_(chunk), *ACTIVE)
+            .where(ReviewDecision.subject_type.in_(types), ReviewDecision.subject_id.in_(chunk),
+                   ReviewDecision.field.in_(fields), *ACTIVE)
         ).all()  # fmt: skip
         for did, stype, sid, field in prior:
-            session.execute(
-                update(ReviewDecision)
-                .where(ReviewDecision.id == did)
-                .values(superseded_by=by_key[(stype, sid, field)])
-            )
+            if (stype, sid, field) in by_key:
+                session.execute(
+                    update(ReviewDecision)
+                    .where(ReviewDecision.id == did)
+                    .values(superseded_by=by_key[(stype, sid, field)]),
+                    execution_options={"synchronize_session": False},
+                )
     if rows:
-        session.execute(ReviewDecision.__table__.insert(), rows)
+        session.execute(table(ReviewDecision).insert(), rows)
     return rows
 
 

@@ -30,6 +30,10 @@ class ReviewItem(Base):
         Index("ix_review_item_queue", "status", "score", "id"),
         Index("ix_review_item_type_queue", "status", "item_type", "score", "id"),
         Index("ix_review_item_received", "status", "received_at", "id"),
+        # Equality filters lead, so a filtered page is read in order too (no sort, no scan).
+        Index("ix_review_item_source_queue", "source", "status", "score", "id"),
+        Index("ix_review_item_account_queue", "account", "status", "score", "id"),
+        Index("ix_review_item_kind_queue", "kind", "status", "score", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -43,9 +47,9 @@ class ReviewItem(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     uncertainty: Mapped[float] = mapped_column(Float, default=0.0)
     priority: Mapped[float] = mapped_column(Float, default=0.0)
-    source: Mapped[str | None] = mapped_column(String(32), index=True)
-    account: Mapped[str | None] = mapped_column(String(255), index=True)
-    kind: Mapped[str | None] = mapped_column(String(64), index=True)
+    source: Mapped[str | None] = mapped_column(String(32))
+    account: Mapped[str | None] = mapped_column(String(255))
+    kind: Mapped[str | None] = mapped_column(String(64))
     themes: Mapped[list[Any]] = mapped_column(default=list)
     statement: Mapped[str | None] = mapped_column(Text)
     requirement_id: Mapped[str | None] = mapped_column(String(36), index=True)

@@ -1,43 +1,34 @@
-"""Request and response bodies for /v1/review."""
+"""Response bodies of /v1/review; the field types and request bodies are re-exported here."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from feedback_ai.feedback.schemas import Kind, Short, Source
-from feedback_ai.fields import ID_PATTERN, Text, ThemeId, UtcDatetime
-
-STRICT = ConfigDict(extra="forbid")
-ItemType = Literal["candidate", "feedback", "theme_proposal"]
-ItemStatus = Literal["pending", "accepted", "rejected", "duplicate", "relabelled", "superseded"]
-RejectReason = Literal[
-    "not_a_requirement", "duplicate", "spam", "out_of_scope", "unclear", "wrong_split", "other"
-]
-Id = Annotated[str, Field(pattern=ID_PATTERN)]
-Version = Annotated[int, Field(ge=1, description="The item's version you read; stale -> 409")]
-Themes = Annotated[list[ThemeId], Field(max_length=20)]
-MAX_BULK_IDS = 10_000
-
-
-class QueueFilter(BaseModel):
-    """Which items: every filter is optional and they combine with AND."""
-
-    model_config = STRICT
-
-    status: ItemStatus = "pending"
-    type: ItemType | None = None
-    theme: ThemeId | None = None
-    source: Source | None = None
-    kind: Kind | None = None
-    account: Short | None = Field(None, description="Matches account_id, else account_name")
-    since: UtcDatetime | None = Field(None, description="Received at or after")
-    until: UtcDatetime | None = Field(None, description="Received before")
-    q: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
-        None, description="Words in the masked text (or a proposal's name), case-insensitive"
-    )
+from feedback_ai.review.filters import (  # noqa: F401  (re-exported)
+    MAX_BULK_IDS,
+    STRICT,
+    Id,
+    ItemStatus,
+    ItemType,
+    QueueFilter,
+    RejectReason,
+    Themes,
+    Version,
+)
+from feedback_ai.review.requests import (  # noqa: F401  (re-exported)
+    AcceptBody,
+    BulkBody,
+    DuplicateBody,
+    EditBody,
+    MergeBody,
+    RejectBody,
+    RelabelBody,
+    UndoBody,
+    Versioned,
+)
 
 
 class QueueQuery(QueueFilter):
@@ -129,69 +120,6 @@ class QueuePublic(BaseModel):
     next_cursor: str | None
 
 
-class Versioned(BaseModel):
-    """Every write names the version it was based on."""
-
-    model_config = STRICT
-
-    version: Version
-
-
-class AcceptBody(Versioned):
-    """Accept a candidate into its suggested requirement, a chosen one, or a new one."""
-
-    requirement_id: Id | None = None
-    new_requirement: bool = False
-    title: Annotated[Text, Field(max_length=500)] | None = Field(
-        None, description="Title of the new requirement (default: the statement)"
-    )
-
-    @model_validator(mode="after")
-    def _one_target(self) -> AcceptBody:
-        if self.requirement_id and self.new_requirement:
-            raise ValueError("give requirement_id or new_requirement, not both")
-        return self
-
-
-class MergeBody(Versioned):
-    """Join the candidate to an existing requirement."""
-
-    requirement_id: Id
-
-
-class RejectBody(Versioned):
-    """Reject with a reason from the list, and optional free text."""
-
-    reason: RejectReason
-    note: Annotated[Text, Field(max_length=2000)] | None = None
-
-
-class EditBody(Versioned):
-    """Edit the candidate's statement and/or its requirement's title."""
-
-    statement: Annotated[Text, Field(max_length=500)] | None = None
-    requirement_title: Annotated[Text, Field(max_length=500)] | None = None
-
-
-class RelabelBody(Versioned):
-    """Relabel the kind and/or themes of the underlying feedback."""
-
-    kind: Kind | None = None
-    themes: Themes | None = None
-
-
-class DuplicateBody(Versioned):
-    """Mark as a duplicate of another item."""
-
-    of: Id
-
-
-class UndoBody(Versioned):
-    """Undo the item's last action, or one decision of its history."""
-
-    decision_id: Id | None = None
-
-
 class DecisionPublic(BaseModel):
     """One human decision, with its before and after values."""
 
@@ -219,32 +147,6 @@ class HistoryPublic(BaseModel):
     """An item's decisions, oldest first."""
 
     items: list[DecisionPublic]
-
-
-class BulkBody(BaseModel):
-    """Bulk accept, reject or relabel: ids, or everything matching `filter`."""
-
-    model_config = STRICT
-
-    action: Literal["accept", "reject", "relabel"]
-    ids: Annotated[list[Id], Field(min_length=1, max_length=MAX_BULK_IDS)] | None = None
-    filter: QueueFilter | None = None
-    reason: RejectReason | None = None
-    note: Annotated[Text, Field(max_length=2000)] | None = None
-    kind: Kind | None = None
-    themes: Themes | None = None
-    confirm_token: Annotated[str, Field(max_length=64)] | None = None
-    confirm_count: int | None = Field(None, ge=0)
-
-    @model_validator(mode="after")
-    def _coherent(self) -> BulkBody:
-        if (self.ids is None) == (self.filter is None):
-            raise ValueError("give either ids or filter")
-        if self.action == "reject" and self.reason is None:
-            raise ValueError("a bulk reject needs a reason")
-        if self.action == "relabel" and self.kind is None and self.themes is None:
-            raise ValueError("a bulk relabel needs kind or themes")
-        return self
 
 
 class BulkPreview(BaseModel):

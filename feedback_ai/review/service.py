@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.db import serialized_writes
 from feedback_ai.review import actions as act
-from feedback_ai.review.actions import ReviewError, get_item, lease, release
+from feedback_ai.review.actions import ReviewError, get_item, release
 from feedback_ai.review.bulk import bulk_preview, bulk_run
-from feedback_ai.review.decisions import decisions_for_training, history
-from feedback_ai.review.models import ReviewDecision, ReviewItem
-from feedback_ai.review.queue import queue_page
+from feedback_ai.review.decisions import decisions_for_training
+from feedback_ai.review.models import ReviewItem
+from feedback_ai.review.reading import claim, item_history, list_queue, open_item, view
 from feedback_ai.review.schemas import (
     AcceptBody,
     DuplicateBody,
@@ -30,7 +30,6 @@ from feedback_ai.review.schemas import (
 from feedback_ai.review.search import search_requirements
 from feedback_ai.review.sync import SyncReport, sync_queue
 from feedback_ai.review.undo import undo
-from feedback_ai.review.views import item_views
 
 __all__ = [
     "QueueFilter",
@@ -56,35 +55,6 @@ __all__ = [
     "undo",
     "view",
 ]  # fmt: skip
-
-
-def view(*, session: Session, item: ReviewItem, key: ApiKey, now: datetime) -> ItemPublic:
-    """One item in its public shape."""
-    return item_views(session=session, items=[item], key=key, now=now)[0]
-
-
-def list_queue(
-    *, session: Session, f: QueueFilter, cursor: str | None, limit: int, key: ApiKey,
-    now: datetime,
-) -> tuple[list[ItemPublic], str | None]:  # fmt: skip
-    """A page of the queue (items leased to other reviewers left out) and the next cursor."""
-    items, nxt = queue_page(session=session, f=f, cursor=cursor, limit=limit, key_id=key.id,
-                            now=now)  # fmt: skip
-    return item_views(session=session, items=items, key=key, now=now), nxt
-
-
-def open_item(*, session: Session, item_id: str, key: ApiKey, now: datetime,
-              lease_s: int) -> ItemPublic:  # fmt: skip
-    """Read an item and lease it to `key` unless another reviewer has it open."""
-    item = lease(session=session, item_id=item_id, key=key, now=now, lease_s=lease_s)
-    return view(session=session, item=item, key=key, now=now)
-
-
-def claim(*, session: Session, item_id: str, key: ApiKey, now: datetime,
-          lease_s: int) -> ItemPublic:  # fmt: skip
-    """Lease the item to `key`, or ReviewError 409 while another reviewer holds it."""
-    item = lease(session=session, item_id=item_id, key=key, now=now, lease_s=lease_s, force=True)
-    return view(session=session, item=item, key=key, now=now)
 
 
 @contextmanager
@@ -253,17 +223,6 @@ def undo_decision(*, session: Session, item_id: str, body: UndoBody, key: ApiKey
     with _write(session, item_id, body.version, key, now) as item:
         undo(session=session, item=item, decision_id=body.decision_id, key=key)
     return _done(session, item_id, key, now)
-
-
-def item_history(*, session: Session, item_id: str) -> list[ReviewDecision]:
-    """Every decision on the item and its subjects, oldest first."""
-    item = get_item(session=session, item_id=item_id)
-    subjects = [("item", item.id)]
-    if item.item_type == "candidate":
-        subjects.append(("candidate", item.subject_id))
-    if item.feedback_id:
-        subjects.append(("feedback", item.feedback_id))
-    return history(session=session, item_id=item.id, subjects=subjects)
 
 
 ACTIONS: dict[str, Callable[..., ItemPublic]] = {

@@ -6,15 +6,15 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, insert, select, update
+from sqlalchemy import CursorResult, and_, exists, select, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
 from feedback_ai.ids import new_id
-from feedback_ai.review.decisions import ACTIVE, _chunks, active_decisions
+from feedback_ai.review.decisions import ACTIVE, _chunks, active_decisions, table
 from feedback_ai.review.models import ReviewDecision, ReviewItem, ReviewItemTheme
 from feedback_ai.review.ordering import (
     Inputs,
@@ -98,10 +98,10 @@ def _decided_sentence() -> Any:
 
 def _insert(session: Session, rows: list[dict]) -> None:
     for chunk in _chunks(rows):
-        session.execute(insert(ReviewItem), chunk)
+        session.execute(table(ReviewItem).insert(), chunk)
         themes = [{"item_id": r["id"], "theme_id": t} for r in chunk for t in r["themes"]]
         if themes:
-            session.execute(insert(ReviewItemTheme), themes)
+            session.execute(table(ReviewItemTheme).insert(), themes)
 
 
 def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) -> SyncReport:
@@ -163,11 +163,12 @@ def _retire(session: Session) -> int:
         and_(ReviewItem.item_type == "candidate", ReviewItem.subject_id.in_(stale_cand)),
         and_(ReviewItem.item_type == "theme_proposal", ReviewItem.subject_id.not_in(live_prop)),
     ):
-        n += session.execute(
+        result = session.execute(
             update(ReviewItem)
             .where(pending, cond)
             .values(status="superseded", version=ReviewItem.version + 1)
-        ).rowcount
+        )
+        n += cast(CursorResult, result).rowcount
     return n
 
 

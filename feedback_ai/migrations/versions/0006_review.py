@@ -35,9 +35,9 @@ def upgrade() -> None:
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("uncertainty", sa.Float(), nullable=False),
         sa.Column("priority", sa.Float(), nullable=False),
-        sa.Column("source", sa.String(32), nullable=True, index=True),
-        sa.Column("account", sa.String(255), nullable=True, index=True),
-        sa.Column("kind", sa.String(64), nullable=True, index=True),
+        sa.Column("source", sa.String(32), nullable=True),
+        sa.Column("account", sa.String(255), nullable=True),
+        sa.Column("kind", sa.String(64), nullable=True),
         sa.Column("themes", sa.JSON(), nullable=False),
         sa.Column("statement", sa.Text(), nullable=True),
         _id("requirement_id", nullable=True, index=True),
@@ -56,6 +56,10 @@ def upgrade() -> None:
         "ix_review_item_type_queue", "review_item", ["status", "item_type", "score", "id"]
     )
     op.create_index("ix_review_item_received", "review_item", ["status", "received_at", "id"])
+    for name in ("source", "account", "kind"):
+        op.create_index(
+            f"ix_review_item_{name}_queue", "review_item", [name, "status", "score", "id"]
+        )
     op.create_table(
         "review_item_theme",
         _id("item_id", primary_key=True),
