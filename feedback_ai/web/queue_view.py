@@ -9,15 +9,42 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback_ai.db import utcnow
 from feedback_ai.feedback.convert import explanations_public
-from feedback_ai.feedback.models import Prediction
-from feedback_ai.requirements.aggregates import Aggregates, aggregate
+from feedback_ai.feedback.models import Feedback, Prediction
+from feedback_ai.requirements.aggregates import account_key
+from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.review.schemas import ItemPublic
 from feedback_ai.themes.models import CustomTheme
 from feedback_ai.web.format import Highlighted, highlight
 
 KINDS = ("bug", "feature_request", "question", "complaint", "praise", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """A requirement's distinct accounts and their ARR (each account at its latest ARR)."""
+
+    distinct_accounts: int
+    arr: float
+
+
+def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement, from four columns per evidence row: the queue shows 50
+    requirements at a time, and the full aggregates (kinds, trend, urgency) cost 2 ms each."""
+    arr: dict[str, dict[str, float]] = {rid: {} for rid in requirement_ids}
+    if requirement_ids:
+        rows = session.execute(
+            select(RequirementEvidence.requirement_id, Feedback.account_id, Feedback.account_name,
+                   Feedback.arr)
+            .join(Feedback, Feedback.id == RequirementEvidence.feedback_id)
+            .where(RequirementEvidence.requirement_id.in_(set(requirement_ids)))
+            .order_by(Feedback.received_at, Feedback.id)
+        )  # fmt: skip
+        for rid, account_id, account_name, value in rows:
+            account = account_key(account_id, account_name)
+            if account is not None:
+                arr[rid][account] = float(value or 0.0)  # oldest first: the latest wins
+    return {rid: Figures(len(a), round(sum(a.values()), 2)) for rid, a in arr.items()}
 
 
 @dataclass
@@ -27,7 +54,7 @@ class PanelExtras:
     theme_scores: dict[str, float] = field(default_factory=dict)
     kind_score: float | None = None
     terms: dict[str, list[str]] = field(default_factory=dict)
-    requirement: Aggregates | None = None
+    requirement: Figures | None = None
     text: Highlighted | None = None
     choices: list[tuple[str, str]] = field(default_factory=list)
 
@@ -59,7 +86,7 @@ def panel_extras(
         query = select(Prediction).where(Prediction.feedback_id.in_(fids), Prediction.is_current)
         preds = {p.feedback_id: p for p in session.scalars(query)}
     req_ids = [i.requirement.id for i in items if i.requirement]
-    aggs = aggregate(session=session, requirement_ids=req_ids, now=utcnow()) if req_ids else {}
+    aggs = account_figures(session=session, requirement_ids=req_ids)
     out = {}
     for item in items:
         extra = PanelExtras()
