@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ValidationError
 from starlette.responses import Response
 
 from feedback_ai.deps import SessionDep
@@ -19,7 +17,6 @@ COOKIE = "fai_session"
 LOGIN_COOKIE = "fai_login_csrf"  # double-submit token for the login form (no session yet)
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
-Q = TypeVar("Q", bound=BaseModel)
 
 
 class LoginRequired(Exception):
@@ -92,26 +89,3 @@ async def checked_admin(user: Annotated[SessionUser, Depends(checked_user)]) -> 
 
 WriterDep = Annotated[SessionUser, Depends(checked_user)]
 AdminWriterDep = Annotated[SessionUser, Depends(checked_admin)]
-
-
-class BadFilters(Exception):
-    """A page's query string did not validate; the page answers 422 with the reason."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def form_query(model: type[Q]) -> Callable[[Request], Awaitable[Q]]:
-    """A dependency reading `model` from the query string, ignoring the empty fields a GET form
-    sends for 'any'."""
-
-    async def read(request: Request) -> Q:
-        raw = {k: v for k, v in request.query_params.items() if v.strip()}
-        try:
-            return model.model_validate(raw)
-        except ValidationError as e:
-            first = e.errors()[0]
-            raise BadFilters(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from e
-
-    return read

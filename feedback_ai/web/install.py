@@ -9,7 +9,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import RedirectResponse, Response
 
 from feedback_ai.api_errors import error_response
-from feedback_ai.web.auth import AdminOnly, BadFilters, CsrfRejected, LoginRequired
+from feedback_ai.web.auth import AdminOnly, CsrfRejected, LoginRequired
+from feedback_ai.web.queries import BadFilters
 from feedback_ai.web.render import STATIC_DIR, UI_PREFIX, page
 from feedback_ai.web.routes_auth import router as auth_router
 from feedback_ai.web.routes_pages import router as pages_router

@@ -16,8 +16,9 @@ from feedback_ai.requirements.models import Requirement
 from feedback_ai.themes import service as themes_service
 from feedback_ai.themes.models import ThemeProposal
 from feedback_ai.web import views
-from feedback_ai.web.auth import AdminWriterDep, UserDep, WriterDep, form_query
+from feedback_ai.web.auth import AdminWriterDep, UserDep, WriterDep
 from feedback_ai.web.charts import bar_chart, sparkline
+from feedback_ai.web.queries import form_query
 from feedback_ai.web.render import UI_PREFIX, page
 from feedback_ai.web.sessions import key_for
 

@@ -21,7 +21,8 @@ from feedback_ai.review import schemas as rs
 from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
 from feedback_ai.web import queue_view
-from feedback_ai.web.auth import UserDep, WriterDep, form_query
+from feedback_ai.web.auth import UserDep, WriterDep
+from feedback_ai.web.queries import form_query
 from feedback_ai.web.render import UI_PREFIX, page, templates
 from feedback_ai.web.sessions import SessionUser, key_for
 
