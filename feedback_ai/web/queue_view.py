@@ -32,18 +32,23 @@ def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict
     """Accounts and ARR per requirement, from four columns per evidence row: the queue shows 50
     requirements at a time, and the full aggregates (kinds, trend, urgency) cost 2 ms each."""
     arr: dict[str, dict[str, float]] = {rid: {} for rid in requirement_ids}
-    if requirement_ids:
-        rows = session.execute(
-            select(RequirementEvidence.requirement_id, Feedback.account_id, Feedback.account_name,
-                   Feedback.arr)
-            .join(Feedback, Feedback.id == RequirementEvidence.feedback_id)
-            .where(RequirementEvidence.requirement_id.in_(set(requirement_ids)))
-            .order_by(Feedback.received_at, Feedback.id)
-        )  # fmt: skip
-        for rid, account_id, account_name, value in rows:
-            account = account_key(account_id, account_name)
-            if account is not None:
-                arr[rid][account] = float(value or 0.0)  # oldest first: the latest wins
+    # Two index lookups (evidence by requirement, then feedback by primary key): a join lets
+    # PostgreSQL scan the whole feedback table.
+    links = session.execute(
+        select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id)
+        .where(RequirementEvidence.requirement_id.in_(set(requirement_ids)))
+    ).all()  # fmt: skip
+    fids = list({f for _r, f in links})
+    accounts: dict[str, tuple[object, str | None, float | None]] = {}
+    for chunk in (fids[i : i + 1000] for i in range(0, len(fids), 1000)):
+        query = select(Feedback.id, Feedback.received_at, Feedback.account_id,
+                       Feedback.account_name, Feedback.arr).where(Feedback.id.in_(chunk))  # fmt: skip
+        for fid, received, account_id, account_name, value in session.execute(query):
+            accounts[fid] = ((received, fid), account_key(account_id, account_name), value)
+    for rid, fid in sorted(links, key=lambda link: accounts[link[1]][0]):  # type: ignore[arg-type,return-value]
+        _when, account, value = accounts[fid]
+        if account is not None:
+            arr[rid][account] = float(value or 0.0)  # oldest first: the latest wins
     return {rid: Figures(len(a), round(sum(a.values()), 2)) for rid, a in arr.items()}
 
 

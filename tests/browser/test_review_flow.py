@@ -119,7 +119,7 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
     assert status_of(world, "Schedule weekly digests").status == "pending"
 
     # 7. Bulk-reject by filter, with a count and a confirmation first.
-    page.locator("#filter-q").focus()
+    page.keyboard.press("/")  # focuses the text filter
     page.keyboard.type("watches")
     page.keyboard.press("Enter")
     page.wait_for_url("**/ui/queue?**q=watches**")

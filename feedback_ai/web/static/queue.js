@@ -295,6 +295,7 @@
         break;
       }
       case "h": showHistory(); break;
+      case "/": e.preventDefault(); document.getElementById("filter-q").focus(); break;
       case "o": {
         const link = p && p.querySelector("a.req-link");
         if (link) window.location.href = link.href;
