@@ -136,17 +136,23 @@ def target_requirement(session: Session, requirement_id: str) -> Requirement:
 def decide(
     *, session: Session, changes: Sequence[Change], key: ApiKey | None, action: str,
     items: Sequence[Any] = (), batch_id: str | None = None, commit: bool = True,
+    show_status: bool = True, fresh: set[tuple[str, str, str]] | frozenset = frozenset(),
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Record the decisions, show their values, audit the action, and commit.
 
     All decisions of one action share a batch id: undoing the action undoes them together.
     """
     batch_id = batch_id or new_id()
-    rows = record(session=session, changes=changes, actor=Actor.of(key), batch_id=batch_id)
+    # An unchanged status is no decision; an unchanged label is one (a confirmation).
+    changes = [c for c in changes if not (c.field == "status" and c.value == c.before)]
+    rows = record(session=session, changes=changes, actor=Actor.of(key), batch_id=batch_id,
+                  fresh=fresh)  # fmt: skip
     groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(dict)
     for c in changes:
         groups[(c.subject_type, c.field)][c.subject_id] = c.value
     for (subject_type, field), values in groups.items():
+        if (subject_type, field) == ("item", "status") and not show_status:
+            continue  # the caller sets it, with the version, in one statement
         apply_values(session=session, subject_type=subject_type, field=field, values=values)
     record_audit(
         session=session, action=f"review.{action}", actor_key=key,

@@ -115,7 +115,6 @@ def _candidate_requirement(session: Session, values: Values) -> None:
             ))  # fmt: skip
         if rows:
             session.execute(table(RequirementEvidence).insert(), rows)
-    _set_items(session, ReviewItem.subject_id, values, requirement_id=True)
 
 
 def _requirement(name: str):

@@ -54,7 +54,7 @@ def bulk_preview(*, session: Session, body: BulkBody, key: ApiKey, now: datetime
 def _columns(body: BulkBody) -> list:
     """The item columns the action reads (rows, not objects: a bulk action reads thousands)."""
     cols = [ReviewItem.id, ReviewItem.item_type, ReviewItem.subject_id, ReviewItem.feedback_id,
-            ReviewItem.status, ReviewItem.kind]  # fmt: skip
+            ReviewItem.status, ReviewItem.kind, ReviewItem.version]  # fmt: skip
     return cols if body.action == "reject" else [*cols, ReviewItem.themes]
 
 
@@ -102,7 +102,7 @@ def bulk_run(*, session: Session, body: BulkBody, key: ApiKey, now: datetime) ->
         ids = _ids(session, body, key, now)
         expected = _token(body, len(ids), key)
         if body.confirm_token is None or body.confirm_count is None:
-            raise ReviewError(428, "confirmation_required",
+            raise ReviewError(409, "confirmation_required",
                               f"this would change {len(ids)} items; preview it with POST "
                               "/v1/review/bulk/preview and send its confirm_token and count")  # fmt: skip
         if body.confirm_count != len(ids) or body.confirm_token != expected:
@@ -115,14 +115,28 @@ def bulk_run(*, session: Session, body: BulkBody, key: ApiKey, now: datetime) ->
             changes = _changes(session, body, items)
             touched = sorted({c.item_id for c in changes if c.item_id})
             if changes:
+                # Never written (version 1): no decision yet on the item or its candidate's link.
+                untouched = {i.id for i in items if i.version == 1}
+                fresh = {
+                    (c.subject_type, c.subject_id, c.field)
+                    for c in changes
+                    if c.subject_type in ("item", "candidate") and c.item_id in untouched
+                }
                 act.decide(session=session, changes=changes, key=key,
                            action=f"bulk_{body.action}", items=items, batch_id=batch,
-                           commit=False)  # fmt: skip
-                session.execute(
-                    update(ReviewItem).where(ReviewItem.id.in_(touched))
-                    .values(version=ReviewItem.version + 1, updated_at=now),
-                    execution_options=NO_SYNC,
-                )  # fmt: skip
+                           commit=False, show_status=False, fresh=fresh)  # fmt: skip
+                status = {c.item_id: c.value for c in changes if c.field == "status"}
+                # Status and version together: one write per row of an index-heavy table.
+                for value in set(status.values()) | {None}:
+                    ids_ = [i for i in touched if status.get(i) == value]
+                    if not ids_:
+                        continue
+                    extra = {"status": value} if value is not None else {}
+                    session.execute(
+                        update(ReviewItem).where(ReviewItem.id.in_(ids_))
+                        .values(version=ReviewItem.version + 1, updated_at=now, **extra),
+                        execution_options=NO_SYNC,
+                    )  # fmt: skip
             done += len(touched)
         session.commit()
     return BulkResult(batch_id=batch, done=done, skipped=len(ids) - done)

@@ -83,9 +83,13 @@ def active_decisions(
 
 def record(
     *, session: Session, changes: Sequence[Change], actor: Actor, batch_id: str | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, fresh: set[tuple[str, str, str]] | frozenset = frozenset(),
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Insert one decision per change and supersede the active ones they replace; no commit."""
+    """Insert one decision per change and supersede the active ones they replace; no commit.
+
+    `fresh` names (subject_type, subject_id, field) keys known to have no decision yet, whose
+    lookup is skipped (a bulk action on never-touched items).
+    """
     now = now or utcnow()
     rows = [
         dict(
@@ -100,7 +104,7 @@ def record(
     ]  # fmt: skip
     by_key = {(r["subject_type"], r["subject_id"], r["field"]): r["id"] for r in rows}
     types, fields = {k[0] for k in by_key}, {k[2] for k in by_key}
-    for chunk in _chunks(list({k[1] for k in by_key})):
+    for chunk in _chunks(list({k[1] for k in by_key if k not in fresh})):
         # Plain IN lists on the (subject_type, subject_id, field) index; exact keys checked here.
         prior = session.execute(
             select(ReviewDecision.id, ReviewDecision.subject_type, ReviewDecision.subject_id,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedback_ai.feedback.schemas import Kind, Short, Source
-from feedback_ai.fields import ID_PATTERN, ThemeId, UtcDatetime
+from feedback_ai.fields import ID_PATTERN, CleanStr, ThemeId, UtcDatetime
 
 STRICT = ConfigDict(extra="forbid")
 ItemType = Literal["candidate", "feedback", "theme_proposal"]
@@ -34,6 +34,8 @@ class QueueFilter(BaseModel):
     account: Short | None = Field(None, description="Matches account_id, else account_name")
     since: UtcDatetime | None = Field(None, description="Received at or after")
     until: UtcDatetime | None = Field(None, description="Received before")
-    q: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
-        None, description="Words in the masked text (or a proposal's name), case-insensitive"
-    )
+    q: Annotated[
+        CleanStr | None,
+        Field(min_length=1, max_length=200,
+              description="Words in the masked text (or a proposal's name), case-insensitive"),
+    ] = None  # fmt: skip

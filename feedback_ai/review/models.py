@@ -5,12 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback_ai.db import Base, utcnow
 from feedback_ai.ids import new_id
 
+# Literal, not a parameter: the planners match it to the partial indexes' condition.
+PENDING = text("status = 'pending'")
 ITEM_TYPES = ("candidate", "feedback", "theme_proposal")
 # pending: in the queue; superseded: its candidate belongs to an older prediction.
 ITEM_STATUSES = ("pending", "accepted", "rejected", "duplicate", "relabelled", "superseded")
@@ -19,22 +31,27 @@ ITEM_STATUSES = ("pending", "accepted", "rejected", "duplicate", "relabelled", "
 class ReviewItem(Base):
     """One thing waiting for (or given) a PM's decision; filter columns show the current values.
 
-    `kind`, `themes`, `statement` and `requirement_id` hold what the product shows (the latest
-    decision, else the model's suggestion) so the queue filters and orders without joins.
+    `kind`, `themes` and `statement` hold what the product shows (the latest decision, else the
+    model's suggestion) so the queue filters and orders without joins. Where a candidate's
+    evidence is (its requirement) is read from the evidence itself.
     """
 
     __tablename__ = "review_item"
     __table_args__ = (
         UniqueConstraint("item_type", "subject_id", name="uq_review_item_subject"),
-        # The default queue: pending items by score, then id (the cursor's tie-break).
+        # Items of any status by score, then id (the cursor's tie-break).
         Index("ix_review_item_queue", "status", "score", "id"),
-        Index("ix_review_item_type_queue", "status", "item_type", "score", "id"),
-        Index("ix_review_item_received", "status", "received_at", "id"),
-        # Equality filters lead, so a filtered page is read in order too (no sort, no scan).
-        Index("ix_review_item_source_queue", "source", "status", "score", "id"),
-        Index("ix_review_item_account_queue", "account", "status", "score", "id"),
-        Index("ix_review_item_kind_queue", "kind", "status", "score", "id"),
-    )
+        # The pending queue per filter: the equality filter leads, so a filtered page is read in
+        # order (no sort, no scan). Partial: they hold pending items only, and a decision
+        # removes an item from them instead of moving it.
+        *(
+            Index(f"ix_review_item_pending_{name}", name, "score", "id",
+                  sqlite_where=PENDING, postgresql_where=PENDING)
+            for name in ("item_type", "source", "account", "kind")
+        ),
+        Index("ix_review_item_pending_received", "received_at", "id",
+              sqlite_where=PENDING, postgresql_where=PENDING),
+    )  # fmt: skip
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     item_type: Mapped[str] = mapped_column(String(16))
@@ -52,7 +69,6 @@ class ReviewItem(Base):
     kind: Mapped[str | None] = mapped_column(String(64))
     themes: Mapped[list[Any]] = mapped_column(default=list)
     statement: Mapped[str | None] = mapped_column(Text)
-    requirement_id: Mapped[str | None] = mapped_column(String(36), index=True)
     duplicate_of: Mapped[str | None] = mapped_column(String(36))
     received_at: Mapped[datetime | None]
     leased_by_key_id: Mapped[str | None] = mapped_column(String(36))
@@ -82,8 +98,11 @@ class ReviewDecision(Base):
 
     __tablename__ = "review_decision"
     __table_args__ = (
-        Index("ix_review_decision_subject", "subject_type", "subject_id", "field"),
-        Index("ix_review_decision_active", "field", "superseded_by"),
+        # The one way in by subject: an index on (field, superseded_by) tempted PostgreSQL, on
+        # stale statistics, to scan every active decision of a field for each lookup.
+        # subject_id leads: lookups pass hundreds of ids in one IN list, which PostgreSQL only
+        # turns into index probes on the leading column.
+        Index("ix_review_decision_subject", "subject_id", "field"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.review.actions import get_item, lease
-from feedback_ai.review.decisions import history
+from feedback_ai.review.decisions import ACTIVE, history
 from feedback_ai.review.models import ReviewDecision, ReviewItem
 from feedback_ai.review.queue import queue_page
 from feedback_ai.review.schemas import ItemPublic, QueueFilter
@@ -53,3 +54,28 @@ def item_history(*, session: Session, item_id: str) -> list[ReviewDecision]:
     if item.feedback_id:
         subjects.append(("feedback", item.feedback_id))
     return history(session=session, item_id=item.id, subjects=subjects)
+
+
+def list_decisions(
+    *, session: Session, field: str | None = None, subject_type: str | None = None,
+    active_only: bool = False, after: str | None = None, limit: int = 100,
+) -> list[ReviewDecision]:  # fmt: skip
+    """Decisions oldest first (ids are time-ordered), after the id `after`, filtered."""
+    query = select(ReviewDecision)
+    if field:
+        query = query.where(ReviewDecision.field == field)
+    if subject_type:
+        query = query.where(ReviewDecision.subject_type == subject_type)
+    if active_only:
+        query = query.where(*ACTIVE)
+    if after:
+        query = query.where(ReviewDecision.id > after)
+    return list(session.scalars(query.order_by(ReviewDecision.id).limit(limit)))
+
+
+def training_backlog(*, session: Session, since: datetime | None = None) -> int:
+    """Active decisions made after `since` (e.g. when the current model was trained)."""
+    query = select(func.count()).select_from(ReviewDecision).where(*ACTIVE)
+    if since is not None:
+        query = query.where(ReviewDecision.decided_at > since)
+    return session.scalar(query) or 0

@@ -36,12 +36,6 @@ class AcceptBody(Versioned):
         None, description="Title of the new requirement (default: the statement)"
     )
 
-    @model_validator(mode="after")
-    def _one_target(self) -> AcceptBody:
-        if self.requirement_id and self.new_requirement:
-            raise ValueError("give requirement_id or new_requirement, not both")
-        return self
-
 
 class MergeBody(Versioned):
     """Join the candidate to an existing requirement."""

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STALE_CONFLICT, ApiError
 from feedback_ai.db import utcnow
 from feedback_ai.deps import ReaderKeyDep, SessionDep, SettingsDep
-from feedback_ai.fields import IdPath
+from feedback_ai.fields import ID_PATTERN, CleanStr, IdPath
 from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
 from feedback_ai.review.schemas import (
@@ -20,6 +20,7 @@ from feedback_ai.review.schemas import (
     BulkPreview,
     BulkResult,
     DecisionPublic,
+    DecisionsPublic,
     DuplicateBody,
     EditBody,
     HistoryPublic,
@@ -134,9 +135,29 @@ def read_history(item_id: IdPath, session: SessionDep, key: ReaderKeyDep) -> His
     return HistoryPublic(items=[DecisionPublic.model_validate(r) for r in rows])
 
 
+@router.get("/decisions", response_model=DecisionsPublic)
+def read_decisions(
+    session: SessionDep, _key: ReaderKeyDep,
+    field: Annotated[str | None, Query(max_length=32, pattern=r"^[a-z_]+$")] = None,
+    subject_type: Annotated[str | None, Query(max_length=16, pattern=r"^[a-z_]+$")] = None,
+    active: Annotated[bool, Query(description="Only the decisions in force")] = False,
+    after: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> DecisionsPublic:  # fmt: skip
+    """The decisions table (item, field, value, before, who, when, superseded by), oldest first:
+    what retraining reads."""
+    rows = service.list_decisions(session=session, field=field, subject_type=subject_type,
+                                  active_only=active, after=after, limit=limit)  # fmt: skip
+    return DecisionsPublic(
+        items=[DecisionPublic.model_validate(r) for r in rows],
+        next_after=rows[-1].id if len(rows) == limit else None,
+        active_total=service.training_backlog(session=session),
+    )
+
+
 @router.get("/requirements", response_model=RequirementHits)
 def search_requirements(
-    q: Annotated[str, Query(min_length=1, max_length=200)], session: SessionDep,
+    q: Annotated[CleanStr, Query(min_length=1, max_length=200)], session: SessionDep,
     _key: ReaderKeyDep, limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> RequirementHits:  # fmt: skip
     """Requirements whose title holds every word typed so far (for the merge box)."""

@@ -34,7 +34,7 @@ from feedback_ai.review.requests import (  # noqa: F401  (re-exported)
 class QueueQuery(QueueFilter):
     """GET /v1/review/queue: filters, cursor paging."""
 
-    cursor: Annotated[str, Field(max_length=200)] | None = None
+    cursor: Annotated[str | None, Field(max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")] = None
     limit: int = Field(25, ge=1, le=200)
 
 
@@ -141,6 +141,14 @@ class DecisionPublic(BaseModel):
     superseded_by: str | None
     undoes: str | None
     batch_id: str | None
+
+
+class DecisionsPublic(BaseModel):
+    """A page of the decisions table; pass `next_after` as `after` for the next one."""
+
+    items: list[DecisionPublic]
+    next_after: str | None
+    active_total: int = Field(description="Active decisions (what retraining would read)")
 
 
 class HistoryPublic(BaseModel):

@@ -15,7 +15,15 @@ from feedback_ai.review.actions import ReviewError, get_item, release
 from feedback_ai.review.bulk import bulk_preview, bulk_run
 from feedback_ai.review.decisions import decisions_for_training
 from feedback_ai.review.models import ReviewItem
-from feedback_ai.review.reading import claim, item_history, list_queue, open_item, view
+from feedback_ai.review.reading import (
+    claim,
+    item_history,
+    list_decisions,
+    list_queue,
+    open_item,
+    training_backlog,
+    view,
+)
 from feedback_ai.review.schemas import (
     AcceptBody,
     DuplicateBody,
@@ -43,6 +51,7 @@ __all__ = [
     "edit",
     "get_item",
     "item_history",
+    "list_decisions",
     "list_queue",
     "mark_duplicate",
     "merge",
@@ -52,6 +61,7 @@ __all__ = [
     "release",
     "search_requirements",
     "sync_queue",
+    "training_backlog",
     "undo",
     "view",
 ]  # fmt: skip
@@ -92,6 +102,9 @@ def accept(*, session: Session, item_id: str, body: AcceptBody, key: ApiKey,
                 act.status_change(item, "accepted", "accept"),
             ])  # fmt: skip
         else:
+            if body.requirement_id and body.new_requirement:
+                raise ReviewError(422, "ambiguous_target",
+                                  "give requirement_id or new_requirement, not both")  # fmt: skip
             before = act.placement(session, item)
             if body.requirement_id:
                 target = act.target_requirement(session, body.requirement_id).id

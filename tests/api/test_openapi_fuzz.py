@@ -50,7 +50,13 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 # Query parameters whose validity a schema cannot state: an opaque cursor only this API makes,
 # a theme id that must exist in the (runtime) taxonomy, and a date range that must not be empty.
-STATEFUL = {"GET /v1/feedback": ({"cursor", "theme"}, ("received_from", "received_to"))}
+STATEFUL = {
+    "GET /v1/feedback": ({"cursor", "theme"}, ("received_from", "received_to")),
+    "GET /v1/review/queue": ({"cursor"}, ()),
+}
+# Bodies with a rule across fields that a schema cannot state (bulk: ids or a filter; a reject
+# needs a reason, a relabel a kind or themes): a refusal must be a 422 naming the body.
+CROSS_FIELD_BODIES = {"POST /v1/review/bulk", "POST /v1/review/bulk/preview"}
 
 
 def _stateful(case: schemathesis.Case) -> set[str]:
@@ -58,6 +64,8 @@ def _stateful(case: schemathesis.Case) -> set[str]:
     single, pair = STATEFUL.get(case.operation.label, (set(), ()))
     query = case.query or {}
     touched = {name for name in single if name in query}
+    if case.operation.label in CROSS_FIELD_BODIES:
+        touched.add("body")
     if pair and all(query.get(name) is not None for name in pair):
         touched.add(pair[1])
     return touched

@@ -111,3 +111,22 @@ def test_a_relabel_survives_a_new_prediction_and_training_reads_the_latest(db, p
     ).all()
     assert [k.value for k in kinds] == ["question", "bug"]
     assert kinds[0].superseded_by == kinds[1].id and kinds[1].superseded_by is None
+
+
+def test_the_decisions_table_pages_and_filters(db, pm):
+    feedback(db, PDF[0], uncertainty=0.9)
+    pm.ok(pm.post("/sync"))
+    [item] = items_of(db, item_type="feedback")
+    pm.ok(pm.act(item.id, "relabel", kind="question"))
+    pm.ok(pm.act(item.id, "relabel", kind="bug"))
+    every = pm.ok(pm.get("/decisions"))
+    assert [d["field"] for d in every["items"]] == ["kind", "status", "kind"]
+    assert every["active_total"] == 2 and every["next_after"] is None
+    kinds = pm.ok(pm.get("/decisions", field="kind", active="true"))["items"]
+    assert [(d["value"], d["before"], d["decided_by"]) for d in kinds] == [
+        ("bug", "question", "pm-ann")
+    ]
+    first = pm.ok(pm.get("/decisions", limit=1))
+    rest = pm.ok(pm.get("/decisions", after=first["next_after"]))["items"]
+    assert [d["id"] for d in first["items"] + rest] == [d["id"] for d in every["items"]]
+    assert pm.get("/decisions", after="x").status_code == 422

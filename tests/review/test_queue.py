@@ -8,7 +8,8 @@ import pytest
 
 from feedback_ai.ml import mask_pii
 from feedback_ai.ml.training.active import review_score
-from feedback_ai.review.ordering import arr_priority
+from feedback_ai.review.ordering import arr_priority, ordering_named
+from feedback_ai.review.sync import rescore
 from feedback_ai.themes.models import ThemeProposal
 from tests.api.domain_fixtures import NOW
 from tests.review.conftest import feedback, items_of
@@ -112,3 +113,12 @@ def test_decided_items_leave_the_pending_queue(db, pm):
     assert pm.ok(pm.get("/queue"))["items"] == []
     assert _ids(pm.ok(pm.get("/queue", status="accepted"))) == [item["id"]]
     assert items_of(db)[0].status == "accepted"
+
+
+def test_the_ordering_can_be_swapped(db, pm):
+    old = feedback(db, "Unsure old", uncertainty=0.95, received_at=NOW - timedelta(days=9))
+    new = feedback(db, "Unsure new", uncertainty=0.6, received_at=NOW)
+    pm.ok(pm.post("/sync"))
+    assert [i["feedback"]["id"] for i in pm.ok(pm.get("/queue"))["items"]] == [old.id, new.id]
+    assert rescore(session=db, ordering=ordering_named("newest")) == 2
+    assert [i["feedback"]["id"] for i in pm.ok(pm.get("/queue"))["items"]] == [new.id, old.id]

@@ -89,7 +89,7 @@ def test_bulk_needs_a_preview_and_a_matching_count(db, pm, pm2):
     preview = pm.ok(pm.post("/bulk/preview", body))
     assert preview["count"] == 3
     r = pm.post("/bulk", body)
-    assert r.status_code == 428 and r.json()["code"] == "confirmation_required"
+    assert r.status_code == 409 and r.json()["code"] == "confirmation_required"
     wrong = pm.post("/bulk", body | {"confirm_token": preview["confirm_token"], "confirm_count": 2})
     assert wrong.status_code == 409 and wrong.json()["code"] == "count_changed"
     # Another reviewer opens one of them: it is no longer the previewed set.
@@ -124,3 +124,24 @@ def test_bulk_relabel_by_ids(db, pm):
         ("bug", "relabelled"), ("bug", "relabelled"), ("feature_request", "pending"),
     ]  # fmt: skip
     assert pm.post("/bulk/preview", {"action": "relabel", "ids": ids}).status_code == 422
+
+
+def test_bulk_accept_keeps_candidates_where_they_are_and_confirms_labels(db, pm):
+    sso = feedback(db, "We need SSO with Okta.", statements=["Support SSO with Okta"])
+    feedback(db, "Unsure what this is", uncertainty=0.9, kind="question", themes=["billing"])
+    pm.ok(pm.post("/sync"))
+    body = {"action": "accept", "filter": {}}
+    preview = pm.ok(pm.post("/bulk/preview", body))
+    done = pm.ok(pm.post("/bulk", body | {"confirm_token": preview["confirm_token"],
+                                          "confirm_count": preview["count"]}))  # fmt: skip
+    assert (preview["count"], done["done"]) == (2, 2)
+    assert sorted(i.status for i in items_of(db)) == ["accepted", "accepted"]
+    db.expire_all()
+    confirmed = {
+        (d.subject_type, d.field): d.value
+        for d in db.scalars(select(ReviewDecision).where(ReviewDecision.action == "accept"))
+    }
+    assert confirmed[("feedback", "kind")] == "question"
+    assert confirmed[("feedback", "themes")] == ["billing"]
+    [link] = [d for d in db.scalars(select(ReviewDecision)) if d.field == "requirement"]
+    assert link.value == link.before and link.feedback_id == sso.id

@@ -40,7 +40,6 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(64), nullable=True),
         sa.Column("themes", sa.JSON(), nullable=False),
         sa.Column("statement", sa.Text(), nullable=True),
-        _id("requirement_id", nullable=True, index=True),
         _id("duplicate_of", nullable=True),
         sa.Column("received_at", UTCDateTime(), nullable=True),
         _id("leased_by_key_id", nullable=True),
@@ -52,14 +51,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("item_type", "subject_id", name="uq_review_item_subject"),
     )
     op.create_index("ix_review_item_queue", "review_item", ["status", "score", "id"])
-    op.create_index(
-        "ix_review_item_type_queue", "review_item", ["status", "item_type", "score", "id"]
-    )
-    op.create_index("ix_review_item_received", "review_item", ["status", "received_at", "id"])
-    for name in ("source", "account", "kind"):
+    pending = sa.text("status = 'pending'")
+    for name in ("item_type", "source", "account", "kind"):
         op.create_index(
-            f"ix_review_item_{name}_queue", "review_item", [name, "status", "score", "id"]
-        )
+            f"ix_review_item_pending_{name}", "review_item", [name, "score", "id"],
+            sqlite_where=pending, postgresql_where=pending,
+        )  # fmt: skip
+    op.create_index(
+        "ix_review_item_pending_received", "review_item", ["received_at", "id"],
+        sqlite_where=pending, postgresql_where=pending,
+    )  # fmt: skip
     op.create_table(
         "review_item_theme",
         _id("item_id", primary_key=True),
@@ -90,10 +91,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["feedback_id"], ["feedback.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["decided_by_key_id"], ["api_key.id"], ondelete="SET NULL"),
     )
-    op.create_index(
-        "ix_review_decision_subject", "review_decision", ["subject_type", "subject_id", "field"]
-    )
-    op.create_index("ix_review_decision_active", "review_decision", ["field", "superseded_by"])
+    op.create_index("ix_review_decision_subject", "review_decision", ["subject_id", "field"])
     with op.batch_alter_table("requirement") as batch:
         batch.add_column(sa.Column("suggested_title", sa.Text(), nullable=True))
         batch.add_column(sa.Column("suggested_themes", sa.JSON(), nullable=True))
