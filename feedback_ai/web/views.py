@@ -17,6 +17,7 @@ from feedback_ai.feedback.models import CandidateRequirement, Feedback
 from feedback_ai.ml import FeedbackModel, resolve_model_dir
 from feedback_ai.ml.themes.trends import bucket_counts
 from feedback_ai.requirements import service
+from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.review.decisions import ACTIVE
 from feedback_ai.review.models import ReviewDecision, ReviewItem
 from feedback_ai.web.charts import BarChart, bar_chart
@@ -94,7 +95,14 @@ def audit_trail(
             .order_by(AuditLog.at.desc()).limit(limit)
         )
     ]  # fmt: skip
-    items = select(ReviewItem.id).where(ReviewItem.requirement_id.in_(requirement_ids))
+    # The candidates whose evidence the requirement holds, and their queue items.
+    cands = select(RequirementEvidence.candidate_id).where(
+        RequirementEvidence.requirement_id.in_(requirement_ids),
+        RequirementEvidence.candidate_id.is_not(None),
+    )
+    items = select(ReviewItem.id).where(
+        ReviewItem.item_type == "candidate", ReviewItem.subject_id.in_(cands)
+    )
     decided = select(ReviewDecision).where(
         or_(ReviewDecision.item_id.in_(items),
             (ReviewDecision.subject_type == "requirement")

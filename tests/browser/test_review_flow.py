@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from feedback_ai.requirements.models import Requirement
+from feedback_ai.requirements.models import Requirement, RequirementEvidence
 from feedback_ai.review.models import ReviewDecision, ReviewItem
 from tests.browser.conftest import World, login, screenshot
 
@@ -82,7 +82,9 @@ def test_the_whole_flow_keyboard_first(world: World, browser: Any) -> None:
                  ).first.wait_for(state="attached")  # fmt: skip
     night = status_of(world, "Night theme for dashboard")
     dark = world.db.scalars(select(Requirement).where(Requirement.title == "Add a dark mode")).one()
-    assert night.requirement_id == dark.id
+    placed = world.db.scalars(select(RequirementEvidence.requirement_id).where(
+        RequirementEvidence.candidate_id == night.subject_id)).all()  # fmt: skip
+    assert placed == [dark.id]
 
     # 4. Relabel one: key 1 toggles the first theme.
     go_to(page, "Fix PDF exports")
