@@ -32,8 +32,10 @@ from feedback_ai.ops.middleware import (
 )
 from feedback_ai.ops.router import router as ops_router
 from feedback_ai.requirements import service as requirements_service
+from feedback_ai.requirements.export_router import router as exports_router
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.requirements.router import router as requirements_router
+from feedback_ai.requirements.webhook import WebhookSender
 from feedback_ai.review.ordering import ordering_named
 from feedback_ai.review.router import router as review_router
 from feedback_ai.review.sync import QueueSync
@@ -43,6 +45,7 @@ from feedback_ai.serving.swap import ModelSwapper
 from feedback_ai.serving.watch import ChampionWatcher
 from feedback_ai.settings import Settings, get_settings
 from feedback_ai.themes.router import router as themes_router
+from feedback_ai.web.install import install_web
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +144,17 @@ def start_job_runner(app: FastAPI, settings: Settings) -> JobRunner:
     return runner.start() if settings.run_jobs else runner
 
 
+def start_webhooks(factory: sessionmaker[Session], settings: Settings) -> WebhookSender | None:
+    """The webhook sender for accepted requirements, when a webhook URL is configured."""
+    if not settings.webhook_url:
+        return None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    return WebhookSender(
+        factory, url=settings.webhook_url, secret=secret, attempts=settings.webhook_attempts,
+        backoff_s=settings.webhook_backoff_s, timeout_s=settings.webhook_timeout_s,
+    ).start()  # fmt: skip
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Connect, migrate, load the model once and start the inference thread."""
@@ -159,6 +173,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessionmaker,
         process_url=engine.url.render_as_string(hide_password=False) if server_db else None,
     ).start()
+    app.state.webhooks = start_webhooks(app.state.sessionmaker, settings)
     if settings.migrate_on_start:
         revision = await run_in_threadpool(migrate, engine)
         log.info("database at revision %s", revision)
@@ -190,6 +205,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.predictor.close()
         app.state.review_sync.stop()
         app.state.linker.close()
+        if app.state.webhooks is not None:
+            app.state.webhooks.stop()
         engine.dispose()
 
 
@@ -212,6 +229,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.theme_names = {}
     app.state.swapper = None
     app.state.watcher = None
+    app.state.webhooks = None
     app.state.review_ordering = ordering_named(settings.review_ordering)
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(
@@ -227,6 +245,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(requirements_router)
     app.include_router(themes_router)
     app.include_router(models_router)
+    app.include_router(exports_router)
+    install_web(app)
     app.include_router(review_router)
     app.include_router(jobs_router)
     install_docs(app)

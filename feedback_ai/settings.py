@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     job_lease_s: float = Field(60.0, gt=0)
     metrics_access: Literal["off", "public", "key"] = "key"
     metrics_token: SecretStr | None = None
+    # Review UI sessions: a browser stays logged in this long after its last request.
+    session_idle_minutes: int = Field(8 * 60, ge=5, le=7 * 24 * 60)
+    # POSTed, signed (HMAC-SHA256 with webhook_secret), when a requirement is accepted.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_attempts: int = Field(5, ge=1, le=20)
+    webhook_backoff_s: float = Field(1.0, ge=0.0, le=300.0)
+    webhook_timeout_s: float = Field(5.0, gt=0.0, le=60.0)
     # Review queue: how long opening an item leases it to one reviewer; which feedback counts as
     # unsure enough to review; how often new items are queued (0: only on POST /v1/review/sync).
     review_lease_s: int = Field(300, ge=10, le=86_400)

@@ -20,6 +20,7 @@ from feedback_ai.serving.champion import promote
 from feedback_ai.serving.registry import check_artifact, find_by_path, register_model
 from feedback_ai.serving.selection import ModelRef, pinned_record, serving_candidates
 from feedback_ai.settings import Settings, get_settings
+from feedback_ai.web.render import UI_PREFIX
 
 app = typer.Typer()
 
@@ -125,6 +126,10 @@ def serve_command(
     url = f"http://{shown}:{settings.port}"
     typer.echo(f"Database: {safe_url(settings.database_url)}")
     typer.secho(f"feedback-ai is serving on {url}  (API docs: {url}/docs)", fg=typer.colors.GREEN)
+    typer.secho(
+        f"Review UI: {url}{UI_PREFIX}/queue  (log in with a reviewer or admin key)",
+        fg=typer.colors.GREEN,
+    )
     uvicorn.run(
         create_app(settings),
         host=settings.host,

@@ -150,8 +150,9 @@ class TestServeCommand:
             stderr=subprocess.DEVNULL,
         )
         try:
-            out = _read_until(proc, "serving on", timeout_s=60)
+            out = _read_until(proc, "Review UI", timeout_s=60)
             assert f"http://127.0.0.1:{port}" in out, out
+            assert f"Review UI: http://127.0.0.1:{port}/ui/queue" in out, out
             token = re.search(r"(fai_[0-9a-f]{12}_\S+)", out).group(1)
             for _ in range(100):
                 check = subprocess.run([*exe, "healthcheck"], env=env, capture_output=True)
@@ -163,6 +164,7 @@ class TestServeCommand:
 
             r = httpx.get(f"http://127.0.0.1:{port}/v1/keys", headers={"X-API-Key": token})
             assert r.status_code == 200 and r.json()["items"][0]["role"] == "admin"
+            assert httpx.get(f"http://127.0.0.1:{port}/ui/login").status_code == 200
         finally:
             proc.terminate()
             proc.wait(timeout=20)

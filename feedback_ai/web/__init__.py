@@ -1,0 +1,1 @@
+"""The review UI: server-rendered pages, browser sessions, CSRF and security headers."""
