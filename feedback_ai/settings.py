@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
     retry_after_s: int = 5
+    # Seconds an authenticated key is remembered (no database read per request). A key revoked
+    # through another process (the CLI, another server) keeps working at most this long; one
+    # revoked through this server stops at once. 0 turns the cache off.
+    key_cache_ttl_s: float = Field(1.0, ge=0, le=60)
     # /metrics: "off" (404), "public" (anyone who reaches the port), or "key": an admin API key,
     # or metrics_token, sent as X-API-Key or Authorization: Bearer (Prometheus' bearer_token).
     # False: keep no original text at all; the masked text is stored in its place (also for the
