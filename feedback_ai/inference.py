@@ -26,9 +26,9 @@ READY_TIMEOUT_S = 300
 # Under a stream of single items, how long the first may wait for others to share its batch.
 # predict() has a fixed cost per call (~2.5 ms of sklearn, scipy and spaCy set-up on this
 # project's CPUs) beside ~1 ms per item: at 100 single POSTs/s, batches of 2-3 items cut the
-# model's CPU per request by about half. It applies only while items arrive closer together
-# than this, so a lone request never waits.
-LINGER_S = 0.02
+# model's CPU per request by about a third. It applies only while items arrive closer together
+# than this, so a lone request never waits; it adds at most this much to a request's latency.
+LINGER_S = 0.015
 Classifier = Callable[[Sequence[FeedbackInput]], list[Prediction]]
 # (items, future, arrival time on time.monotonic())
 _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]", float]

@@ -110,7 +110,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     if model is not None:
         worker_path = path if settings.inference_process else None
         predictor = BatchingPredictor(
-            model, model_path=worker_path, workers=settings.inference_workers
+            model,
+            model_path=worker_path,
+            workers=settings.inference_workers,
+            linger_s=settings.inference_linger_ms / 1000,
         )
         app.state.predictor = await run_in_threadpool(predictor.start)
     app.state.theme_names = {t.id: t.name for t in model.taxonomy.themes} if model else {}

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # Inference worker processes; a large batch is split across them. One per spare core:
     # on 2 cores the server process needs the other one.
     inference_workers: int = Field(1, ge=1, le=16)
+    # How long a single item may wait for others to share its model call, while items arrive
+    # closer together than this (a stream): predict's fixed cost per call is then shared. 0: off.
+    inference_linger_ms: float = Field(15.0, ge=0, le=200)
     worker_threads: int = 8
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
