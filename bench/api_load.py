@@ -5,6 +5,11 @@ fresh database on the PostgreSQL server of --database-url, dropped afterwards), 
 /readyz, and prints p50/p95/p99 latency and throughput. Every loop is bounded in count and time;
 only loopback addresses are used.
 
+First, in the same run and with the same uvicorn settings, database kind and client load, it
+drives the floor (bench/floor_app.py: FastAPI + SQLAlchemy inserting one row), and prints our
+CPU per single POST (server, inference worker and linker processes, from /proc) as a ratio to
+the floor's. CPU per request hardly depends on what else the machine runs; latency does.
+
     .venv/bin/python bench/api_load.py                    # SQLite
     .venv/bin/python bench/api_load.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 """
@@ -32,7 +37,8 @@ from light_http import LightClient
 from feedback_ai.auth.service import generate_token
 from feedback_ai.ml import latest_version
 
-SEED_DIR = Path(__file__).resolve().parent.parent / "feedback_ai" / "data" / "seed"
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = ROOT / "feedback_ai" / "data" / "seed"
 SOURCES = {
     "support_tickets": "support_ticket",
     "sales_notes": "sales_note",
@@ -70,23 +76,41 @@ def percentiles(values: list[float]) -> str:
     )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User+system CPU seconds used so far by a process and its children (Linux /proc)."""
+def cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+    """User+system CPU seconds used so far by a process and all its descendants (Linux /proc).
+
+    Descendants are the inference worker, the linker process (PostgreSQL) and multiprocessing's
+    resource tracker; children that already exited count through cutime/cstime.
+    """
     total = 0.0
-    for child in [pid, *_children(pid)]:
-        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    for proc in [pid, *(_descendants(pid) if descendants else [])]:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     return total
 
 
-def _children(pid: int) -> list[int]:
-    """Direct child processes (the inference worker)."""
-    kids = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children = task / "children"
-        if children.exists():
-            kids += [int(c) for c in children.read_text().split()]
-    return kids
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`, depth first."""
+    found = []
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                for child in (task / "children").read_text().split():
+                    found += [int(child), *_descendants(int(child))]
+    return found
+
+
+async def settle(pid: int, *, max_s: float = 15.0) -> None:
+    """Wait until the server stops using CPU (deferred work such as linking is done)."""
+    deadline = time.monotonic() + max_s
+    last = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+        now = cpu_seconds(pid)
+        if now - last < 0.02:  # under 4% of a core
+            return
+        last = now
 
 
 def server_quantiles(metrics_text: str, route: str) -> str:
@@ -113,21 +137,32 @@ def server_quantiles(metrics_text: str, route: str) -> str:
 
 
 def start_server(
-    args: argparse.Namespace, port: int, admin: str, workdir: Path
+    args: argparse.Namespace,
+    port: int,
+    admin: str,
+    workdir: Path,
+    *,
+    app: str = "feedback_ai.main:create_app",
+    log_name: str = "server.log",
 ) -> subprocess.Popen:
-    """Run uvicorn in a child process, bound to loopback only."""
+    """Run uvicorn in a child process, bound to loopback only (the floor app: the same way)."""
     env = {
         **os.environ,
         "FEEDBACK_AI_DATABASE_URL": args.database_url,
         "FEEDBACK_AI_MODELS_DIR": str(args.models_dir),
         "FEEDBACK_AI_BOOTSTRAP_ADMIN_KEY": admin,
         "FEEDBACK_AI_LOG_LEVEL": "WARNING",
+        "FLOOR_DATABASE_URL": args.floor_database_url or "",
+        # The floor app is imported as bench.floor_app from the repository root.
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+        ),
     }
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
-        "feedback_ai.main:create_app",
+        app,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -143,7 +178,7 @@ def start_server(
         cwd=workdir,
         start_new_session=True,  # its own process group: stopping it stops its workers too
         stdout=subprocess.DEVNULL,
-        stderr=open(workdir / "server.log", "w"),
+        stderr=open(workdir / log_name, "w"),
     )
 
 
@@ -243,7 +278,59 @@ async def run_batches(client: httpx.AsyncClient, texts: list, run: str, args) ->
     return {"latencies": latencies, "statuses": statuses}
 
 
-async def drive(base: str, admin: str, args: argparse.Namespace) -> None:
+async def measure_singles(base: str, key: str | None, texts: list, args) -> dict:
+    """Warm up, then the open-loop single phase; the server's CPU includes deferred work."""
+    run = uuid.uuid4().hex[:8]
+    host, port = base.removeprefix("http://").split(":")
+    light = LightClient(host, int(port), headers={"X-API-Key": key} if key else {})
+    try:
+        for i in range(20):
+            body = {"text": texts[i][0], "source": "other", "external_id": f"{run}-warm-{i}"}
+            await light.post_json("/v1/feedback", body)
+        await settle(args.server_pid)
+        server_cpu, client_cpu = cpu_seconds(args.server_pid), time.process_time()
+        main_cpu = cpu_seconds(args.server_pid, descendants=False)
+        singles = await run_singles(light, texts, run, args)
+        client_cpu = time.process_time() - client_cpu
+        # Linking lingers and runs after the acknowledgement: wait for it, it is part of the cost.
+        await settle(args.server_pid)
+        singles["server_cpu"] = cpu_seconds(args.server_pid) - server_cpu
+        singles["main_cpu"] = cpu_seconds(args.server_pid, descendants=False) - main_cpu
+        singles["client_cpu"] = client_cpu
+    finally:
+        light.close()
+    return singles
+
+
+def print_singles(label: str, singles: dict, args) -> float:
+    """Print the single phase's figures; returns the server's CPU milliseconds per request."""
+    n, elapsed = len(singles["latencies"]), singles["elapsed"]
+    per_request = singles["server_cpu"] / max(n, 1) * 1000
+    print(
+        f"{label}  target {args.rate}/s, {n} requests, "
+        f"achieved {n / elapsed:.1f}/s, statuses {singles['statuses']}"
+    )
+    print(f"  latency  {percentiles(singles['latencies'])}")
+    print(
+        f"  cpu      {per_request:.2f} ms per request (server and its processes; of which "
+        f"the server process {singles['main_cpu'] / max(n, 1) * 1000:.2f} ms), "
+        f"{singles['server_cpu'] / elapsed:.0%} of a core; "
+        f"load client {singles['client_cpu'] / elapsed:.0%}"
+    )
+    return per_request
+
+
+async def drive_floor(base: str, args: argparse.Namespace) -> float:
+    """The floor app under the same load; its CPU milliseconds per request."""
+    singles = await measure_singles(base, None, load_texts(), args)
+    if set(singles["statuses"]) != {201}:
+        raise SystemExit(f"the floor app answered {singles['statuses']}; its figures mean nothing")
+    return print_singles(
+        "floor: FastAPI + SQLAlchemy, one insert (bench/floor_app.py)", singles, args
+    )
+
+
+async def drive(base: str, admin: str, args: argparse.Namespace, floor_ms: float | None) -> None:
     """Create an ingest key, warm up, then run both phases and print the figures."""
     texts, run = load_texts(), uuid.uuid4().hex[:8]
     async with httpx.AsyncClient(base_url=base, timeout=30) as admin_client:
@@ -254,34 +341,22 @@ async def drive(base: str, admin: str, args: argparse.Namespace) -> None:
         )
         r.raise_for_status()
         key = r.json()["key"]
+    singles = await measure_singles(base, key, texts, args)
+    ours_ms = print_singles("single POST /v1/feedback", singles, args)
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(
         base_url=base, headers={"X-API-Key": key}, limits=limits, timeout=30
     ) as client:
-        for i in range(20):
-            await client.post(
-                "/v1/feedback",
-                json={"text": texts[i][0], "source": "other", "external_id": f"{run}-warm-{i}"},
-            )
-        host, port = base.removeprefix("http://").split(":")
-        light = LightClient(host, int(port), headers={"X-API-Key": key})
-        server_cpu, client_cpu = cpu_seconds(args.server_pid), time.process_time()
-        singles = await run_singles(light, texts, run, args)
-        light.close()
-        server_cpu = cpu_seconds(args.server_pid) - server_cpu
-        client_cpu = time.process_time() - client_cpu
-        n = len(singles["latencies"])
-        print(
-            f"single POST /v1/feedback  target {args.rate}/s, {n} requests, "
-            f"achieved {n / singles['elapsed']:.1f}/s, statuses {singles['statuses']}"
-        )
-        print(f"  latency  {percentiles(singles['latencies'])}")
         metrics = (await client.get("/metrics", headers={"X-API-Key": admin})).text
         print(f"  server   {server_quantiles(metrics, '/v1/feedback')} (its own histogram)")
-        print(
-            f"  cpu      server+worker {server_cpu / singles['elapsed']:.0%} of a core, "
-            f"load client {client_cpu / singles['elapsed']:.0%}"
-        )
+        if floor_ms:
+            q = statistics.quantiles(singles["latencies"], n=100, method="inclusive")
+            ratio = ours_ms / floor_ms
+            print(
+                f"  vs floor {ratio:.2f}x the floor's CPU per request "
+                f"({ours_ms:.2f} / {floor_ms:.2f} ms; target <= 3x), "
+                f"p99 {q[98] * 1000:.1f} ms (target <= 50 ms at 100/s)"
+            )
         if args.batches <= 0:
             return
         batches = await run_batches(client, texts, run, args)
@@ -296,8 +371,27 @@ async def drive(base: str, admin: str, args: argparse.Namespace) -> None:
         )
 
 
+def run_floor(args: argparse.Namespace, workdir: Path) -> float | None:
+    """Start the floor app, drive it, stop it; its CPU milliseconds per request."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(
+        args, port, "", workdir, app="bench.floor_app:create_app", log_name="floor.log"
+    )
+    args.server_pid = proc.pid
+    try:
+        try:
+            wait_ready(base, proc)
+            return asyncio.run(drive_floor(base, args))
+        except (SystemExit, Exception):
+            print((workdir / "floor.log").read_text()[-3000:], file=sys.stderr)
+            raise
+    finally:
+        stop_server(proc)
+
+
 def main() -> None:
-    """Parse arguments, start the server, drive it, stop it."""
+    """Parse arguments, start the floor and then our server, drive each, stop each."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument(
@@ -308,6 +402,7 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=30.0, help="cap on the single phase")
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor app")
     parser.add_argument(
         "--keep-database",
         action="store_true",
@@ -319,27 +414,35 @@ def main() -> None:
     args.models_dir = args.models_dir.resolve()
     with tempfile.TemporaryDirectory(prefix="fai-bench-") as tmp:
         workdir = Path(tmp)
-        scratch = None
-        if args.database_url and not args.keep_database:
-            scratch = scratch_database(args.database_url)
-            args.database_url = scratch[0]
-        args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-        port, admin = free_port(), generate_token()
-        base = f"http://127.0.0.1:{port}"
-        backend = args.database_url.split(":", 1)[0]
-        print(f"feedback-ai bench: {backend}, server {base}, {os.cpu_count()} cores")
-        proc = start_server(args, port, admin, workdir)
-        args.server_pid = proc.pid
+        scratches = []
         try:
+            if args.database_url and not args.keep_database:
+                scratches.append(scratch_database(args.database_url))
+                args.database_url = scratches[-1][0]
+            args.database_url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+            if args.database_url.startswith("sqlite"):
+                args.floor_database_url = f"sqlite:///{workdir / 'floor.db'}"
+            else:  # the floor gets a fresh database of its own on the same server
+                scratches.append(scratch_database(args.database_url))
+                args.floor_database_url = scratches[-1][0]
+            backend = args.database_url.split(":", 1)[0]
+            print(f"feedback-ai bench: {backend}, {os.cpu_count()} cores")
+            floor_ms = None if args.no_floor else run_floor(args, workdir)
+            port, admin = free_port(), generate_token()
+            base = f"http://127.0.0.1:{port}"
+            proc = start_server(args, port, admin, workdir)
+            args.server_pid = proc.pid
             try:
-                wait_ready(base, proc)
-                asyncio.run(drive(base, admin, args))
-            except (SystemExit, Exception):
-                print((workdir / "server.log").read_text()[-3000:], file=sys.stderr)
-                raise
+                try:
+                    wait_ready(base, proc)
+                    asyncio.run(drive(base, admin, args, floor_ms))
+                except (SystemExit, Exception):
+                    print((workdir / "server.log").read_text()[-3000:], file=sys.stderr)
+                    raise
+            finally:
+                stop_server(proc)
         finally:
-            stop_server(proc)
-            if scratch is not None:
+            for scratch in scratches:
                 drop_database(*scratch)
 
 

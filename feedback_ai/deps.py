@@ -120,17 +120,25 @@ def token_from_headers(headers: Headers) -> str | None:
     return token.strip() or None if token else None
 
 
-def check_key(*, session: Session, token: str | None) -> ApiKey:
+CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _missing_key() -> ApiError:
+    return ApiError(
+        401,
+        "missing_api_key",
+        "Send an API key in the X-API-Key header or as Authorization: Bearer "
+        "<key>. An admin creates keys with `feedback-ai keys create`.",
+        headers=CHALLENGE,
+    )
+
+
+def check_key(
+    *, session: Session, token: str | None, cache: auth_service.KeyCache | None = None
+) -> ApiKey:
     """The active key for `token`, or ApiError 401; ends the read transaction."""
-    challenge = {"WWW-Authenticate": "Bearer"}
     if not token:
-        raise ApiError(
-            401,
-            "missing_api_key",
-            "Send an API key in the X-API-Key header or as Authorization: Bearer "
-            "<key>. An admin creates keys with `feedback-ai keys create`.",
-            headers=challenge,
-        )
+        raise _missing_key()
     autocommit_reads(session)
     key = auth_service.authenticate(session=session, token=token)
     session.commit()  # give the connection back to the pool until the handler needs it
@@ -139,16 +147,30 @@ def check_key(*, session: Session, token: str | None) -> ApiKey:
             401,
             "invalid_api_key",
             "The API key is unknown, malformed or revoked; ask an admin for a new one.",
-            headers=challenge,
+            headers=CHALLENGE,
         )
+    if cache is not None:
+        cache.put(token, key)
     return key
 
 
-def check_request_key(factory: sessionmaker[Session], headers: Headers) -> ApiKey:
+def cached_key(cache: auth_service.KeyCache | None, headers: Headers) -> ApiKey | None:
+    """The key of these headers if it authenticated within the cache's TTL, else None."""
+    token = token_from_headers(headers) if cache is not None else None
+    return cache.get(token) if token else None  # type: ignore[union-attr]
+
+
+def check_request_key(
+    factory: sessionmaker[Session],
+    headers: Headers,
+    cache: auth_service.KeyCache | None = None,
+) -> ApiKey:
     """check_key() for the headers of a request, in a session of its own."""
     token = token_from_headers(headers)
+    if not token:
+        raise _missing_key()
     with session_scope(factory) as session:
-        return check_key(session=session, token=token)
+        return check_key(session=session, token=token, cache=cache)
 
 
 async def get_api_key(
@@ -164,8 +186,13 @@ async def get_api_key(
     """
     key = getattr(request.state, "api_key", None)
     if key is None:
-        token = token_from_headers(request.headers)
-        key = await run_in_threadpool(partial(check_key, session=session, token=token))
+        cache = getattr(request.app.state, "key_cache", None)
+        key = cached_key(cache, request.headers)
+        if key is None:
+            token = token_from_headers(request.headers)
+            key = await run_in_threadpool(
+                partial(check_key, session=session, token=token, cache=cache)
+            )
         request.state.api_key = key
     return key
 

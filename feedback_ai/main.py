@@ -231,6 +231,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.watcher = None
     app.state.webhooks = None
     app.state.review_ordering = ordering_named(settings.review_ordering)
+    app.state.key_cache = auth_service.KeyCache(ttl_s=settings.key_cache_ttl_s)
     install_error_handlers(app, retry_after_s=settings.retry_after_s)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -44,12 +44,19 @@ class Settings(BaseSettings):
     # Inference worker processes; a large batch is split across them. One per spare core:
     # on 2 cores the server process needs the other one.
     inference_workers: int = Field(1, ge=1, le=16)
+    # How long a single item may wait for others to share its model call, while items arrive
+    # closer together than this (a stream): predict's fixed cost per call is then shared. 0: off.
+    inference_linger_ms: float = Field(15.0, ge=0, le=200)
     worker_threads: int = 8
     # A Dask scheduler (tcp://host:8786) to score imports and rescoring on; unset: this machine.
     dask_scheduler: str | None = None
     db_busy_timeout_ms: int = 5_000
     db_connect_timeout_s: int = 5
     retry_after_s: int = 5
+    # Seconds an authenticated key is remembered (no database read per request). A key revoked
+    # through another process (the CLI, another server) keeps working at most this long; one
+    # revoked through this server stops at once. 0 turns the cache off.
+    key_cache_ttl_s: float = Field(1.0, ge=0, le=60)
     # /metrics: "off" (404), "public" (anyone who reaches the port), or "key": an admin API key,
     # or metrics_token, sent as X-API-Key or Authorization: Bearer (Prometheus' bearer_token).
     # False: keep no original text at all; the masked text is stored in its place (also for the

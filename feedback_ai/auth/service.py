@@ -5,8 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+import weakref
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -117,6 +120,53 @@ def authenticate(*, session: Session, token: str) -> ApiKey | None:
     return key
 
 
+class KeyCache:
+    """Keys that authenticated in the last `ttl_s` seconds, by the sha256 of their token.
+
+    A request then needs no database round trip (nor a worker thread) to check its key. A key
+    revoked through this process is forgotten at once (revoke_key clears every cache); one
+    revoked by another process (the CLI, another server) stops working within `ttl_s`.
+    """
+
+    _instances: ClassVar[weakref.WeakSet[KeyCache]] = weakref.WeakSet()
+
+    def __init__(self, *, ttl_s: float = 1.0, max_entries: int = 1024) -> None:
+        self.ttl_s = ttl_s
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[ApiKey, float]] = {}
+        self._lock = threading.Lock()
+        KeyCache._instances.add(self)
+
+    def get(self, token: str) -> ApiKey | None:
+        """The cached active key for `token`, or None (unknown, expired or never checked)."""
+        if self.ttl_s <= 0:
+            return None
+        entry = self._entries.get(hash_token(token))
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, token: str, key: ApiKey) -> None:
+        """Remember a key that just authenticated."""
+        if self.ttl_s <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # many distinct keys within ttl_s: start afresh
+            self._entries[hash_token(token)] = (key, time.monotonic() + self.ttl_s)
+
+    def clear(self) -> None:
+        """Forget every key."""
+        with self._lock:
+            self._entries.clear()
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget every key in every cache of this process (a key was revoked)."""
+        for cache in list(cls._instances):
+            cache.clear()
+
+
 def get_key(*, session: Session, key_id: str) -> ApiKey | None:
     """A key by id, revoked or not."""
     return session.get(ApiKey, key_id)
@@ -167,4 +217,5 @@ def revoke_key(
         request_id=request_id,
     )
     session.commit()
+    KeyCache.clear_all()  # after the commit, so no request caches it again as active
     return key

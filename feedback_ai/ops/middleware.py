@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from feedback_ai.api_errors import ApiError, FieldError, error_response, unavailable_response
 from feedback_ai.db import is_unavailable
-from feedback_ai.deps import check_request_key
+from feedback_ai.deps import cached_key, check_request_key
 from feedback_ai.ops.context import request_id_var
 from feedback_ai.ops.metrics import Metrics
 
@@ -108,9 +108,12 @@ class ApiKeyFirstMiddleware:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state
+        headers = Headers(scope=scope)
+        cache = getattr(state, "key_cache", None)
         try:
-            key = await run_in_threadpool(
-                check_request_key, state.sessionmaker, Headers(scope=scope)
+            # A key seen within the last second needs neither the database nor a thread.
+            key = cached_key(cache, headers) or await run_in_threadpool(
+                check_request_key, state.sessionmaker, headers, cache
             )
         except ApiError as e:
             response = error_response(e.status_code, e.code, e.message, headers=e.headers)

@@ -94,6 +94,7 @@ class ModelSwapper:
                 model_path=worker_path,
                 workers=self.settings.inference_workers,
                 sha256=ref.sha256,
+                linger_s=self.settings.inference_linger_ms / 1000,
             ).start()
             self.state.predictor = predictor
         else:

@@ -9,7 +9,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
 from feedback_ai.ml.heads.classify import SingleLabelHead
 from feedback_ai.ml.requirements.statements import make_statement
-from feedback_ai.ml.text.nlp import load_parser
+from feedback_ai.ml.text.nlp import load_parser, parse
 
 REQ, NONE = "requirement", "none"
 # A "sentence" longer than this is a run-on text without full stops: parse only its start.
@@ -97,8 +97,7 @@ class RequirementDetector:
 
         None where no usable statement comes out (e.g. "Please, please!!!").
         """
-        nlp = load_parser()
-        docs = nlp.pipe((s[:MAX_PARSE_CHARS] for s in sentences), batch_size=256)
+        docs = parse(load_parser(), (s[:MAX_PARSE_CHARS] for s in sentences), batch_size=256)
         return [_usable(*make_statement(doc)) for doc in docs]
 
 
