@@ -18,6 +18,7 @@ def make_engine(
     model_path: Path | str,
     workers: int | None = None,
     dask_scheduler: str | Client | None = None,
+    sha256: str | None = None,
 ) -> ScoringEngine:
     """A Dask engine when given a scheduler (address or Client); else `workers` local processes
     (None: one per core); `workers=0` scores in this process. Not started."""
@@ -31,4 +32,4 @@ def make_engine(
         return InlineEngine(model)
     from feedback_ai.batch.local import LocalEngine
 
-    return LocalEngine(model_path, workers=workers)
+    return LocalEngine(model_path, workers=workers, sha256=sha256)

@@ -21,11 +21,14 @@ from feedback_ai.ml.artifacts import read_manifest
 _model: FeedbackModel | None = None
 
 
-def _load(model_path: str, parent_pid: int) -> None:
-    """Pool initializer: die with the parent, load (and verify) the model once."""
+def _load(model_path: str, parent_pid: int, sha256: str | None = None) -> None:
+    """Pool initializer: die with the parent, load (and verify) the model once.
+
+    With `sha256` (the registry's record) the bytes are checked against it before unpickling.
+    """
     global _model
     exit_with_parent(parent_pid)
-    _model = load_model(model_path)
+    _model = load_model(model_path, sha256=sha256)
     gc.freeze()  # the model leaves the garbage collector's scans
 
 
@@ -52,8 +55,10 @@ class LocalEngine:
         *,
         workers: int | None = None,
         max_in_flight: int | None = None,
+        sha256: str | None = None,
     ) -> None:
         self.model_path = Path(model_path)
+        self.sha256 = sha256
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.max_in_flight = max(1, max_in_flight or 2 * self.workers)
         self.model_version: str = read_manifest(self.model_path).get("version", "")
@@ -67,7 +72,7 @@ class LocalEngine:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_load,
-            initargs=(str(self.model_path), os.getpid()),
+            initargs=(str(self.model_path), os.getpid(), self.sha256),
         )
         # One probe per worker makes them all start (and load) now rather than on the first
         # chunks, and a model that cannot load fails here with its reason.

@@ -21,7 +21,7 @@ PROGRESS_EVERY_S = 10.0
 def rescore_command(
     model: Annotated[
         str | None,
-        typer.Option("--model", help="Version name or directory. Default: the configured one."),
+        typer.Option("--model", help="Version name or directory. Default: the champion."),
     ] = None,
     since: Annotated[
         datetime | None,
@@ -44,18 +44,19 @@ def rescore_command(
     decision stay. Run it again after an interruption: items already done are skipped."""
     from feedback_ai.batch.factory import make_engine
     from feedback_ai.batch.rescore import RescoreReport, rescore
-    from feedback_ai.ml import load_model, resolve_model_dir
+    from feedback_ai.cli.common import load_scoring_model
 
     settings = get_settings()
     try:
-        path = resolve_model_dir(models_dir or settings.models_dir, model or settings.model_version)
-        fitted = load_model(path)
+        fitted, path, sha256 = load_scoring_model(settings, model, models_dir)
     except FeedbackAIError as e:
         raise fail(str(e), code=2) from e
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     scheduler = dask_scheduler or settings.dask_scheduler
-    engine = make_engine(model=fitted, model_path=path, workers=workers, dask_scheduler=scheduler)
+    engine = make_engine(
+        model=fitted, model_path=path, workers=workers, dask_scheduler=scheduler, sha256=sha256
+    )
     where = f"the Dask cluster at {scheduler}" if scheduler else "this machine"
     last = [time.monotonic()]
 

@@ -13,7 +13,8 @@ import typer
 from typer.core import TyperGroup
 
 from feedback_ai.batch.engine import InlineEngine, ScoringEngine
-from feedback_ai.cli.common import fail, migrated_engine
+from feedback_ai.batch.factory import make_engine
+from feedback_ai.cli.common import fail, load_scoring_model, migrated_engine, scoring_model_ref
 from feedback_ai.cli.import_progress import counts, progress_for
 from feedback_ai.cli.quarantine import quarantine_command
 from feedback_ai.db import make_sessionmaker, session_scope
@@ -23,7 +24,7 @@ from feedback_ai.jobs import lease
 from feedback_ai.jobs.importer import DEFAULT_BATCH, JobBusy, run_import
 from feedback_ai.jobs.options import import_options
 from feedback_ai.jobs.service import estimate_rows, find_or_create_job
-from feedback_ai.ml import FeedbackModel, load_model, resolve_model_dir
+from feedback_ai.ml import FeedbackModel
 from feedback_ai.requirements.linking import Linker
 from feedback_ai.settings import Settings, get_settings
 
@@ -49,9 +50,30 @@ EngineFactory = Callable[[FeedbackModel], ScoringEngine]
 
 def _model(settings: Settings) -> FeedbackModel:
     try:
-        return load_model(resolve_model_dir(settings.models_dir, settings.model_version))
+        return load_scoring_model(settings)[0]
     except FeedbackAIError as e:
         raise fail(f"{e}; train one with `feedback-ai train`") from e
+
+
+def engine_factory(
+    settings: Settings, *, workers: int, dask_scheduler: str | None
+) -> EngineFactory:
+    """In this process (workers=0), in local worker processes, or on a Dask cluster.
+
+    The worker processes load the champion from its directory, checked against its registered
+    sha256; a Dask cluster gets the model this process loaded and checked.
+    """
+    if workers == 0 and not dask_scheduler:
+        return InlineEngine
+
+    def make(model: FeedbackModel) -> ScoringEngine:
+        path, sha256 = scoring_model_ref(settings)
+        return make_engine(
+            model=model, model_path=path, workers=workers, dask_scheduler=dask_scheduler,
+            sha256=sha256,
+        )  # fmt: skip
+
+    return make
 
 
 def import_file(
@@ -123,6 +145,16 @@ def run_command(
         typer.Option("--mapping", exists=True, dir_okay=False, help="YAML/JSON mapping file"),
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = DEFAULT_BATCH,
+    workers: Annotated[
+        int,
+        typer.Option(min=0, help="Scoring processes on this machine (0: in this process)."),
+    ] = 0,
+    dask_scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Score on this Dask cluster (tcp://host:8786). Default: FEEDBACK_AI_DASK_SCHEDULER."
+        ),
+    ] = None,
 ) -> None:
     """Import a file; run it again after a crash to resume, or after success to import nothing twice."""
     overrides = {
@@ -136,5 +168,11 @@ def run_command(
         )
     except (ImportFormatError, KeyError, ValueError) as e:
         raise fail(str(e).strip("'\"")) from e
-    code = import_file(settings=get_settings(), path=path, options=options, batch_size=batch_size)
+    settings = get_settings()
+    code = import_file(
+        settings=settings, path=path, options=options, batch_size=batch_size,
+        engine_factory=engine_factory(
+            settings, workers=workers, dask_scheduler=dask_scheduler or settings.dask_scheduler
+        ),
+    )  # fmt: skip
     raise typer.Exit(code)

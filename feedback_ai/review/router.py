@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query, Request
 
 from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STALE_CONFLICT, ApiError
 from feedback_ai.db import utcnow
-from feedback_ai.deps import ReaderKeyDep, SessionDep, SettingsDep
-from feedback_ai.fields import ID_PATTERN, CleanStr, IdPath
+from feedback_ai.deps import IdPath, ReaderKeyDep, SessionDep, SettingsDep
+from feedback_ai.fields import ID_PATTERN, CleanStr
 from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
 from feedback_ai.review.schemas import (

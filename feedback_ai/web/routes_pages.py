@@ -8,8 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from feedback_ai.deps import SessionDep
-from feedback_ai.fields import IdPath
+from feedback_ai.deps import IdPath, SessionDep
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.export_router import ExportQuery, export_response
 from feedback_ai.requirements.models import Requirement

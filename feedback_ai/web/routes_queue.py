@@ -15,8 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from feedback_ai.api_errors import error_response
 from feedback_ai.db import utcnow
-from feedback_ai.deps import SessionDep
-from feedback_ai.fields import IdPath
+from feedback_ai.deps import IdPath, SessionDep
 from feedback_ai.review import schemas as rs
 from feedback_ai.review import service
 from feedback_ai.review.queue import CursorError
