@@ -24,7 +24,10 @@ from feedback_ai.ml.training.evaluate import requirement_scores
 from feedback_ai.ml.types import FeedbackInput
 
 GATED = ("kind_macro_f1", "theme_micro_f1", "requirement_sentence_f1")
-DEFAULT_TOLERANCE = 0.01
+# Refitting on the seed plus a few dozen unrelated decisions moved golden figures by up to 0.015
+# (cross-validated calibration and kind-context folds shift), so a tighter default would refuse
+# challengers for noise. Callers that want a stricter gate pass their own.
+DEFAULT_TOLERANCE = 0.02
 
 
 @dataclass(frozen=True, slots=True)
