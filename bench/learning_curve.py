@@ -73,7 +73,8 @@ def run(name: str, args, root) -> None:
             for seed in range(args.seeds)
         ]  # fmt: skip
         curves[order] = runs
-        print(f"   {order} done ({time.perf_counter() - started:.0f} s)", flush=True)
+        curve = " ".join(f"{p.n_labels}:{p.macro_f1:.4f}" for p in mean_curve(runs))
+        print(f"   {order} ({time.perf_counter() - started:.0f} s): {curve}", flush=True)
     means = {order: mean_curve(runs) for order, runs in curves.items()}
     print(f"{'labels':>7} " + " ".join(f"{o:>22}" for o in means))
     for k, point in enumerate(next(iter(means.values()))):
