@@ -10,7 +10,7 @@ import pytest
 
 from feedback_ai.errors import DataError
 from feedback_ai.ml.themes.taxonomy import load_taxonomy
-from feedback_ai.ml.training.dataset import load_seed
+from feedback_ai.ml.training.dataset import load_golden, load_seed
 from feedback_ai.ml.training.snapshot import (
     MIN_STRATUM,
     build_snapshot,
@@ -112,10 +112,12 @@ def test_unusable_decisions_are_skipped_with_a_reason() -> None:
             _d("fb-5", "requirement_sentence", {"sentence": "x"}, "2026-01-01"),
             _d("fb-6", "kind", "bug", "2026-01-01", text="   "),
             _d("fb-7", "kind", "bug", "2026-01-01"),
+            _d("fb-8", "kind", "bug", "2026-01-01", text=load_golden()[0].text),
         ]
     )
     reasons = {s.item_id: s.reason for s in snap.skipped}
-    assert set(reasons) == {"fb-1", "fb-2", "fb-3", "fb-4", "fb-5", "fb-6"}
+    assert set(reasons) == {"fb-1", "fb-2", "fb-3", "fb-4", "fb-5", "fb-6", "fb-8"}
+    assert "golden" in reasons["fb-8"]  # never trained on the set that judges it
     assert "no_such_theme" in reasons["fb-1"] and "ISO 8601" in reasons["fb-3"]
     assert "fb-7" in _everything(snap) and "fb-1" not in _everything(snap)
 

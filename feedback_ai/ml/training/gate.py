@@ -105,7 +105,7 @@ def figures(o: Outcomes) -> dict[str, float | None]:
     return {k: None if v is None else round(v, 4) for k, v in out.items()}
 
 
-def _verdict(name: str, champ: float | None, chall: float | None, tolerance: float) -> dict:
+def _verdict(champ: float | None, chall: float | None, tolerance: float) -> dict:
     ok = champ is None or (chall is not None and chall >= champ - tolerance)
     delta = None if champ is None or chall is None else round(chall - champ, 4)
     return {"champion": champ, "challenger": chall, "delta": delta, "ok": ok}

@@ -28,7 +28,7 @@ from feedback_ai.ml.training.snapshot import (
     Snapshot,
     build_snapshot,
     save_snapshot,
-    vars_,
+    skipped_dict,
 )
 
 MAX_LISTED_SKIPS = 100
@@ -67,7 +67,7 @@ def _data_info(snapshot: Snapshot, challenger: FeedbackModel, champion: str | No
         "n_held_out": len(snapshot.held_out),
         "n_decisions": snapshot.n_decisions,
         "n_skipped_decisions": len(snapshot.skipped),
-        "skipped_decisions": [vars_(s) for s in snapshot.skipped[:MAX_LISTED_SKIPS]],
+        "skipped_decisions": [skipped_dict(s) for s in snapshot.skipped[:MAX_LISTED_SKIPS]],
         "refit_on_all": False,  # the held-out slice is never trained on, not even at the end
         "theme_mode": challenger.theme_mode,
         "champion": champion,

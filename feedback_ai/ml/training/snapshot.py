@@ -24,7 +24,7 @@ from pathlib import Path
 
 from feedback_ai.errors import DataError
 from feedback_ai.ml.themes.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
-from feedback_ai.ml.training.dataset import Example, RequirementLabel, load_seed
+from feedback_ai.ml.training.dataset import Example, RequirementLabel, load_golden, load_seed
 from feedback_ai.ml.training.decisions import (
     Decision,
     ItemLabels,
@@ -107,6 +107,11 @@ def build_snapshot(
     added = [t for t in new_themes(records) if base.get(t.id) is None]
     full = Taxonomy(themes=(*base.themes, *added))
     items, skipped = resolve(records, known_themes=set(full.ids))
+    # The golden set judges every model: an item with a golden text is never trained on.
+    golden = {ex.text.strip() for ex in load_golden()}
+    for item_id in [i for i, item in items.items() if item.text.strip() in golden]:
+        skipped.append(SkippedDecision(item_id, "*", "its text is in the golden set"))
+        del items[item_id]
     seed_examples = {ex.id: ex for ex in (load_seed() if seed is None else seed)}
     decided = [_example(item, seed_examples.get(i)) for i, item in items.items()]
     reviewed = [ex for ex in decided if ex.id not in seed_examples]
@@ -175,7 +180,7 @@ def save_snapshot(snapshot: Snapshot, path: Path | str) -> Path:
         "n_train": len(snapshot.train),
         "n_held_out": len(snapshot.held_out),
         "n_decisions": snapshot.n_decisions,
-        "skipped": [vars_(s) for s in snapshot.skipped],
+        "skipped": [skipped_dict(s) for s in snapshot.skipped],
     }
     body = _lines(snapshot.taxonomy, snapshot.train, snapshot.held_out)
     tmp = path.with_name(path.name + ".tmp")
@@ -184,7 +189,7 @@ def save_snapshot(snapshot: Snapshot, path: Path | str) -> Path:
     return path
 
 
-def vars_(s: SkippedDecision) -> dict:
+def skipped_dict(s: SkippedDecision) -> dict:
     """A skipped decision as a plain dict."""
     return {"item_id": s.item_id, "field": s.field, "reason": s.reason}
 
