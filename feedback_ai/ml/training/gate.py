@@ -135,9 +135,7 @@ def gate(
             by_set.setdefault(name, {"n": len(sets[name])})[role] = figures(part)
         total[role] = figures(pooled(list(parts.values())))
     metrics = {
-        name: _verdict(
-            name, total.get("champion", {}).get(name), total["challenger"][name], tolerance
-        )
+        name: _verdict(total.get("champion", {}).get(name), total["challenger"][name], tolerance)
         for name in GATED
     }
     reasons = [
