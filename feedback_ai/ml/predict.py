@@ -181,6 +181,7 @@ def _assemble(
             kind_scores=fields["kind_scores"],
             theme_scores=fields["theme_scores"],
             thresholds=thresholds,
+            single_label=model.theme_mode == "single",
         ),
         unassigned=model.theme_head is not None and not fields["themes"],
         candidates=candidates,

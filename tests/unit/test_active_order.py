@@ -55,3 +55,13 @@ def test_predictions_carry_an_uncertainty_in_range(model) -> None:
     assert all(0.0 <= p.uncertainty <= 1.0 for p in preds)
     assert preds[2].uncertainty == 1.0  # another language: not scored
     assert model.theme_thresholds and all(0 <= t <= 1 for t in model.theme_thresholds.values())
+
+
+def test_a_zero_threshold_decides_nothing_and_single_label_heads_use_the_margin() -> None:
+    scores = {"card_arrival": 0.48, "card_delivery": 0.46, "refund": 0.01}
+    zero = dict.fromkeys(scores, 0.0)
+    # Scope threshold 0: every theme "sits on" it; that alone must not make every item a toss-up.
+    assert theme_uncertainty({"refund": 0.0}, {"refund": 0.0}) == 0.0
+    assert theme_uncertainty(scores, zero, single_label=True) == pytest.approx(0.98)
+    clear = {"card_arrival": 0.97, "card_delivery": 0.02, "refund": 0.01}
+    assert theme_uncertainty(clear, zero, single_label=True) == pytest.approx(0.05)

@@ -5,7 +5,11 @@ what the benchmark measures is what PMs get.
 
 - Kind: the margin between the two highest kind scores; a small margin means the model hesitated.
 - Themes: the distance of each theme's score to that theme's threshold; a score near a threshold
-  is a coin toss between assigning the theme and not.
+  is a coin toss between assigning the theme and not. A threshold of 0 (a single-label head
+  trained without out-of-scope items) decides nothing, so it never counts. A single-label head
+  also picks one theme among many: the margin between its two best scores counts as for kinds
+  (bench/learning_curve.py showed that the threshold distance alone ranks such items no better
+  than random order).
 - Both become an uncertainty in [0, 1] (1 = a coin toss), and the item's uncertainty is the larger.
 - The queue weights it by priority: `review_score = uncertainty * (FLOOR + (1 - FLOOR) * priority)`
   with priority in [0, 1]; the floor keeps unsure items of accounts without ARR in the queue.
@@ -28,16 +32,21 @@ def kind_uncertainty(kind_scores: Mapping[str, float]) -> float:
     return _clip(1.0 - (first - second))
 
 
-def theme_uncertainty(theme_scores: Mapping[str, float], thresholds: Mapping[str, float]) -> float:
-    """How close the theme nearest its threshold is to it: 1 on the threshold, 0 when settled."""
+def theme_uncertainty(
+    theme_scores: Mapping[str, float],
+    thresholds: Mapping[str, float],
+    *,
+    single_label: bool = False,
+) -> float:
+    """How close the theme nearest its threshold is to it (1 on it, 0 when settled); for a
+    single-label head, at least 1 minus the margin between its two best themes."""
     distances = [
         abs(score - thresholds[label])
         for label, score in theme_scores.items()
-        if label in thresholds
+        if thresholds.get(label, 0.0) > 0.0
     ]
-    if not distances:
-        return 0.0
-    return _clip(1.0 - min(distances) / THEME_SETTLED_AT)
+    near = _clip(1.0 - min(distances) / THEME_SETTLED_AT) if distances else 0.0
+    return max(near, kind_uncertainty(theme_scores)) if single_label else near
 
 
 def uncertainty(
@@ -45,9 +54,11 @@ def uncertainty(
     kind_scores: Mapping[str, float],
     theme_scores: Mapping[str, float],
     thresholds: Mapping[str, float],
+    single_label: bool = False,
 ) -> float:
     """The item's uncertainty in [0, 1]: the larger of its kind and theme uncertainties."""
-    return round(max(kind_uncertainty(kind_scores), theme_uncertainty(theme_scores, thresholds)), 4)
+    themes = theme_uncertainty(theme_scores, thresholds, single_label=single_label)
+    return round(max(kind_uncertainty(kind_scores), themes), 4)
 
 
 def review_score(*, uncertainty: float, priority: float) -> float:

@@ -118,7 +118,9 @@ class Scorer:
             if order == "margin" or self.head == "kind":
                 u = kind_uncertainty(scores)
             else:
-                u = uncertainty(kind_scores={}, theme_scores=scores, thresholds=thresholds)
+                u = uncertainty(
+                    kind_scores={}, theme_scores=scores, thresholds=thresholds, single_label=True
+                )
             out[i] = review_score(uncertainty=u, priority=PRIORITY)
         return out
 
