@@ -11,6 +11,7 @@ from feedback_ai.cli import keys as keys_cli
 from feedback_ai.cli import ml as ml_cli
 from feedback_ai.cli import models as models_cli
 from feedback_ai.cli import requirements as requirements_cli
+from feedback_ai.cli import retrain as retrain_cli
 from feedback_ai.cli import serve as serve_cli
 
 app = typer.Typer(
@@ -26,6 +27,7 @@ app.add_typer(models_cli.app, name="models")  # models list | show | register | 
 app.add_typer(requirements_cli.app, name="requirements")  # requirements relink
 app.add_typer(imports_cli.app, name="import")  # import FILE | import quarantine
 app.add_typer(batch_cli.app)  # rescore (feedback_ai/cli/batch.py)
+app.add_typer(retrain_cli.app)  # retrain (feedback_ai/cli/retrain.py)
 # Later command groups (review, ...) are added here the same way.
 
 if __name__ == "__main__":
