@@ -27,6 +27,7 @@ test: install
 lint: install
 	$(BIN)/ruff check feedback_ai tests bench
 	$(BIN)/ruff format --check feedback_ai tests bench
+	$(BIN)/mypy feedback_ai
 
 format: install
 	$(BIN)/ruff format feedback_ai tests bench

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Connection, DateTime, Engine, create_engine, event, text
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -249,3 +249,8 @@ def migrate(engine: Engine, *, revision: str = "head", down: bool = False) -> st
         (command.downgrade if down else command.upgrade)(config, revision)
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched (its result is a CursorResult; Result's type hides it)."""
+    return int(cast(CursorResult[Any], result).rowcount)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
@@ -194,7 +194,7 @@ async def get_api_key(
                 partial(check_key, session=session, token=token, cache=cache)
             )
         request.state.api_key = key
-    return key
+    return cast(ApiKey, key)
 
 
 ApiKeyDep = Annotated[ApiKey, Depends(get_api_key)]

@@ -203,7 +203,7 @@ class BatchingPredictor:
         failed = [payload for kind, payload in answers if kind != "ok"]
         if failed:
             raise RuntimeError(f"inference failed: {failed[0]}")
-        return [pred for _, payload in answers for pred in payload]  # type: ignore[union-attr]
+        return [pred for _, payload in answers for pred in payload]  # type: ignore[misc]
 
     def swap(
         self, model: FeedbackModel, *, model_path: Path | None = None, sha256: str | None = None

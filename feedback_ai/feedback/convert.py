@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 from feedback_ai.api_errors import FieldError
@@ -95,7 +96,7 @@ def prediction_public(
 
 
 def feedback_public(
-    row: Feedback, *, theme_names: Mapping[str, str], show_text: bool
+    row: Feedback | SimpleNamespace, *, theme_names: Mapping[str, str], show_text: bool
 ) -> FeedbackPublic:
     """A stored item with its current prediction; as stored only when `show_text` (admins), else
     without the original text and with PII masked in the account name and the metadata."""

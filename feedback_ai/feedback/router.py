@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Response, status
@@ -43,7 +43,9 @@ from feedback_ai.ml import FeedbackInput
 from feedback_ai.ops.metrics import Metrics
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
-CONFLICT = {409: {"model": ErrorBody, "description": "Same (source, external_id), other content"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorBody, "description": "Same (source, external_id), other content"}
+}
 
 
 @router.post(
@@ -84,7 +86,8 @@ async def create_feedback(
     if outcome.status == "replayed":
         response.status_code = status.HTTP_200_OK
     else:
-        metrics.count_predictions([outcome.feedback.current_prediction.kind], endpoint="feedback")
+        current = outcome.feedback.current_prediction  # a new item always has one
+        metrics.count_predictions([current.kind if current else None], endpoint="feedback")
     return convert.feedback_public(
         outcome.feedback, theme_names=names, show_text=key.role == "admin"
     )
@@ -166,9 +169,8 @@ def _batch_result(
             results.append(BatchItemResult(index=i, status="error", error=error))
             continue
         if outcome.status == "created":
-            metrics.count_predictions(
-                [outcome.feedback.current_prediction.kind], endpoint="feedback"
-            )
+            current = outcome.feedback.current_prediction  # a new item always has one
+            metrics.count_predictions([current.kind if current else None], endpoint="feedback")
         results.append(
             BatchItemResult(
                 index=i,

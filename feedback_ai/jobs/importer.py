@@ -17,6 +17,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from feedback_ai.batch.engine import ScoringEngine
+from feedback_ai.db import rowcount as _rowcount
 from feedback_ai.feedback.ingest import IngestPlan, LinkQueue, Outcome, plan_ingest, store_scored
 from feedback_ai.imports import ImportFormatError
 from feedback_ai.jobs import lease
@@ -61,7 +62,7 @@ def _commit_chunk(
             **lease.renew_values(ttl_s),
         )
     )
-    if session.execute(statement).rowcount != 1:
+    if _rowcount(session.execute(statement)) != 1:
         raise lease.LeaseLost(f"job {job.id} was cancelled or taken over; this chunk is undone")
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from feedback_ai.db import rowcount as _rowcount
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.errors import FeedbackAIError
 from feedback_ai.jobs.models import UNFINISHED, ImportJob
@@ -85,7 +86,7 @@ def acquire(*, session: Session, job_id: str, owner: str, ttl_s: float = DEFAULT
         )
     )
     with serialized_writes(session):
-        taken = session.execute(statement).rowcount == 1
+        taken = _rowcount(session.execute(statement)) == 1
         session.commit()
     return taken
 
@@ -112,6 +113,6 @@ def finish(
         values["finished_at"] = now
     statement = update(ImportJob).where(ImportJob.id == job_id, held(owner)).values(**values)
     with serialized_writes(session):
-        done = session.execute(statement).rowcount == 1
+        done = _rowcount(session.execute(statement)) == 1
         session.commit()
     return done

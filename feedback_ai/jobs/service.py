@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from feedback_ai.db import rowcount as _rowcount
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.errors import FeedbackAIError
 from feedback_ai.imports.streams import GZIP_MAGIC
@@ -152,7 +153,7 @@ def cancel_job(*, session: Session, job_id: str) -> ImportJob:
                 lease_expires_at=None)
     )  # fmt: skip
     with serialized_writes(session):
-        changed = session.execute(statement).rowcount
+        changed = _rowcount(session.execute(statement))
         session.commit()
     if not changed:
         raise JobFinished(f"job {job_id} ended meanwhile")

@@ -28,9 +28,12 @@ SUMMARY_FIGURES = {
 class ArtifactRef(Protocol):
     """A registered model's version, directory and recorded sha256 (a record or a ModelRef)."""
 
-    version: str
-    path: str
-    sha256: str
+    @property
+    def version(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
 
 
 def metrics_summary(metrics: dict) -> dict:

@@ -7,6 +7,8 @@ Create Date: 2026-11-29
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -18,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def _id(name: str = "id", **kw: object) -> sa.Column:
+def _id(name: str = "id", **kw: Any) -> sa.Column:
     return sa.Column(name, sa.String(36), **kw)
 
 

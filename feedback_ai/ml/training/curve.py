@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,6 +80,7 @@ class Scorer:
 
     def __init__(self, head: str, X: sp.csr_matrix, y: np.ndarray, classes: list[str]) -> None:
         self.head, self.classes = head, classes
+        self.model: Any
         if head == "fast":
             self.model = FastThemeHead().fit(X, y)
             self.labels = [str(c) for c in self.model.svc_.classes_]

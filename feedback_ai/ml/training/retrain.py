@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,7 +86,7 @@ def _add_to_manifest(directory: Path, name: str) -> None:
 def retrain(
     *,
     models_dir: Path | str,
-    decisions: list[Decision | dict],
+    decisions: Sequence[Decision | dict],
     champion_path: Path | str | None,
     tolerance: float = DEFAULT_TOLERANCE,
     force: bool = False,

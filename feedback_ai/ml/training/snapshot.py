@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def _example(item: ItemLabels, seed: Example | None) -> Example:
 
 def build_snapshot(
     *,
-    decisions: list[Decision | dict],
+    decisions: Sequence[Decision | dict],
     taxonomy: Taxonomy | None = None,
     seed: list[Example] | None = None,
     held_out_fraction: float = HELD_OUT_FRACTION,
