@@ -65,6 +65,21 @@ CROSS_FIELD_BODIES = {"POST /v1/review/bulk", "POST /v1/review/bulk/preview"}
 SERVER_FILES = {"POST /v1/imports"}
 
 
+# Free-form JSON metadata may hold any string, but not a NUL byte (PostgreSQL cannot store one in
+# JSON text); a schema cannot state "no NUL anywhere inside": such a body must get a 422 naming it.
+NUL_FREE_METADATA = {"POST /v1/feedback"}
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def _stateful(case: schemathesis.Case) -> set[str]:
     """Which of the schema-silent rules a generated request touches."""
     single, pair = STATEFUL.get(case.operation.label, (set(), ()))
@@ -72,6 +87,9 @@ def _stateful(case: schemathesis.Case) -> set[str]:
     touched = {name for name in single if name in query}
     if case.operation.label in CROSS_FIELD_BODIES:
         touched.add("body")
+    body = case.body if isinstance(case.body, dict) else {}
+    if case.operation.label in NUL_FREE_METADATA and _has_nul(body.get("metadata")):
+        touched.add("metadata")
     if pair and all(query.get(name) is not None for name in pair):
         touched.add(pair[1])
     return touched

@@ -18,6 +18,7 @@ import uvicorn
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from feedback_ai.ml.training.train import TrainResult
 from feedback_ai.requirements import service as requirements
 from feedback_ai.requirements.index import reset_index
 from feedback_ai.review import service as review
@@ -25,7 +26,7 @@ from feedback_ai.review.ordering import ordering_named
 from feedback_ai.settings import Settings
 from tests.api.domain_fixtures import add_feedback
 from tests.conftest import clear_tables, skip_or_fail
-from tests.factories import make_key
+from tests.factories import make_key, serve_model
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
@@ -55,12 +56,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, engine: Engine, models_dir: Path) -> Iterator[str]:
+def server(
+    database_url: str, engine: Engine, models_dir: Path, trained: TrainResult
+) -> Iterator[str]:
     """The real app with the trained model, served by uvicorn on a free port, in a thread."""
     from feedback_ai.main import create_app
 
+    # The server serves the registry's champion; the tests empty the tables, so it does not
+    # follow the pointer afterwards (model_watch_s=0).
+    clear_tables(engine)
+    serve_model(engine, trained.path)
     settings = Settings(database_url=database_url, models_dir=models_dir, inference_process=False,
-                        review_sync_interval_s=0, db_busy_timeout_ms=2_000)  # fmt: skip
+                        review_sync_interval_s=0, db_busy_timeout_ms=2_000,
+                        model_watch_s=0)  # fmt: skip
     port = _free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None,
                             access_log=False)  # fmt: skip
