@@ -120,7 +120,10 @@ def world(server: str, engine: Engine) -> Iterator[World]:
 def login(page: Any, url: str, token: str) -> None:
     """Log in through the form with the keyboard."""
     page.goto(f"{url}/ui/login")
-    page.keyboard.type(token)  # the key field has autofocus
+    # The key field has autofocus; on a busy machine typing can start before the browser moved
+    # the focus there, so wait until it has (still no mouse, no fill()).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'api_key'")
+    page.keyboard.type(token)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{url}/ui/queue")
 
