@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 
 from feedback_ai.batch.engine import ScoringEngine
 from feedback_ai.batch.errors import ScoringError
-from feedback_ai.batch.rows import prediction_rows
 from feedback_ai.db import serialized_writes
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
+from feedback_ai.feedback.rows import prediction_rows
 from feedback_ai.ml import FeedbackInput
 from feedback_ai.ml import Prediction as ModelPrediction
 from feedback_ai.requirements.service import link_batch

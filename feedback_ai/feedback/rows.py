@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -11,6 +12,8 @@ from feedback_ai.feedback.privacy import mask_json, mask_optional
 from feedback_ai.ids import new_id
 from feedback_ai.ml import Prediction as ModelPrediction
 from feedback_ai.ml import mask_pii
+
+Rows = tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]
 
 
 def new_rows(
@@ -25,7 +28,7 @@ def new_rows(
     Without `store_raw_text`, the masked text takes the original's place everywhere it would be
     kept (text, account name, metadata, the candidates' sentences and statements).
     """
-    fid, pid, masked, now = new_id(), new_id(), pred.masked_text, utcnow()
+    fid, masked, now = new_id(), pred.masked_text, utcnow()
     raw = store_raw_text
     feedback = {
         "id": fid,
@@ -44,9 +47,27 @@ def new_rows(
         "content_sha256": digest,
         "created_by_key_id": actor_key_id,
     }
+    prediction, themes, candidates = prediction_rows(
+        feedback_id=fid, pred=pred, store_raw_text=raw, now=now
+    )
+    return [feedback], [prediction], themes, candidates
+
+
+def prediction_rows(
+    *,
+    feedback_id: str,
+    pred: ModelPrediction,
+    store_raw_text: bool = True,
+    now: datetime | None = None,
+) -> Rows:
+    """A current prediction row, its theme rows and its candidate rows for one stored item.
+
+    Without `store_raw_text`, the candidates keep the masked sentence and statement only.
+    """
+    pid, masked, now = new_id(), pred.masked_text, now or utcnow()
     prediction = {
         "id": pid,
-        "feedback_id": fid,
+        "feedback_id": feedback_id,
         "is_current": True,
         "model_version": pred.model_version,
         "kind": pred.kind,
@@ -64,28 +85,28 @@ def new_rows(
         {"prediction_id": pid, "theme_id": t.label, "score": t.score, "rank": r}
         for r, t in enumerate(pred.themes)
     ]
-    candidates = [
-        {
-            "id": new_id(),
-            "prediction_id": pid,
-            "feedback_id": fid,
-            "rank": r,
-            "statement": c.statement if raw else mask_pii(c.statement),
-            "sentence": c.sentence
-            if raw
-            else masked[c.evidence.masked_start : c.evidence.masked_end],
-            "masked_sentence": masked[c.evidence.masked_start : c.evidence.masked_end],
-            "start": c.evidence.start,
-            "end": c.evidence.end,
-            "masked_start": c.evidence.masked_start,
-            "masked_end": c.evidence.masked_end,
-            "confidence": c.confidence,
-            "model_version": pred.model_version,
-            "created_at": now,
-        }
-        for r, c in enumerate(pred.candidates)
-    ]
-    return [feedback], [prediction], themes, candidates
+    candidates = []
+    for r, c in enumerate(pred.candidates):
+        masked_sentence = masked[c.evidence.masked_start : c.evidence.masked_end]
+        candidates.append(
+            {
+                "id": new_id(),
+                "prediction_id": pid,
+                "feedback_id": feedback_id,
+                "rank": r,
+                "statement": c.statement if store_raw_text else mask_pii(c.statement),
+                "sentence": c.sentence if store_raw_text else masked_sentence,
+                "masked_sentence": masked_sentence,
+                "start": c.evidence.start,
+                "end": c.evidence.end,
+                "masked_start": c.evidence.masked_start,
+                "masked_end": c.evidence.masked_end,
+                "confidence": c.confidence,
+                "model_version": pred.model_version,
+                "created_at": now,
+            }
+        )
+    return prediction, themes, candidates
 
 
 def stored_view(
