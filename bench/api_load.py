@@ -182,6 +182,20 @@ def start_server(
     )
 
 
+def register_champion(args: argparse.Namespace) -> None:
+    """Migrate the bench database and register the newest model as its champion, as `serve` does."""
+    env = {**os.environ, "FEEDBACK_AI_DATABASE_URL": args.database_url}
+    folder = args.models_dir / latest_version(args.models_dir)
+    cli = [sys.executable, "-m", "feedback_ai.cli.main"]
+    subprocess.run([*cli, "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*cli, "models", "register", str(folder), "--promote"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def stop_server(proc: subprocess.Popen) -> None:
     """Stop the server and every process it started (inference and linking workers)."""
     proc.terminate()
@@ -430,6 +444,7 @@ def main() -> None:
             floor_ms = None if args.no_floor else run_floor(args, workdir)
             port, admin = free_port(), generate_token()
             base = f"http://127.0.0.1:{port}"
+            register_champion(args)
             proc = start_server(args, port, admin, workdir)
             args.server_pid = proc.pid
             try:
