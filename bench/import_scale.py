@@ -223,6 +223,7 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     if args.model is None:
         args.model = train_model(models_dir=work / "models", holdout=0.0, version="bench").path
+    args.model = args.model.resolve()  # the import's process runs in `work`
     cores = os.cpu_count() or 1
     csv_path = work / f"tickets-{args.rows}.csv"
     started = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -55,13 +56,15 @@ def _model(settings: Settings) -> FeedbackModel:
 
 
 def engine_factory(
-    settings: Settings, *, workers: int, dask_scheduler: str | None
+    settings: Settings, *, workers: int | None, dask_scheduler: str | None
 ) -> EngineFactory:
     """In this process (workers=0), in local worker processes, or on a Dask cluster.
 
     The worker processes load the champion from its directory, checked against its registered
     sha256; a Dask cluster gets the model this process loaded and checked.
     """
+    if workers is None and (os.cpu_count() or 1) < 2:
+        workers = 0  # one core: a worker process would only add the model's second copy
     if workers == 0 and not dask_scheduler:
         return InlineEngine
 
@@ -145,9 +148,12 @@ def run_command(
     ] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=10_000)] = DEFAULT_BATCH,
     workers: Annotated[
-        int,
-        typer.Option(min=0, help="Scoring processes on this machine (0: in this process)."),
-    ] = 0,
+        int | None,
+        typer.Option(
+            min=0,
+            help="Scoring processes on this machine (default: one per core; 0: in this process).",
+        ),
+    ] = None,
     dask_scheduler: Annotated[
         str | None,
         typer.Option(

@@ -49,7 +49,7 @@ def test_local_workers_and_a_dask_cluster_store_what_the_in_process_path_stores(
     session: Session, database_url: str, models_dir: Path, tmp_path: Path, cluster: LocalCluster
 ) -> None:
     env = _env(database_url, models_dir)
-    runs = {"inline": (), "pool": ("--workers", "1"), "dask": ("--dask-scheduler", cluster.scheduler_address)}  # fmt: skip
+    runs = {"inline": ("--workers", "0"), "pool": ("--workers", "1"), "dask": ("--dask-scheduler", cluster.scheduler_address)}  # fmt: skip
     for prefix, extra in runs.items():
         path = tmp_path / f"{prefix}.csv"
         expected = write_tickets(path, 40, prefix=prefix)
