@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -418,6 +419,9 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--no-floor", action="store_true", help="skip the floor app")
     parser.add_argument(
+        "--log-dir", type=Path, default=None, help="copy the servers' logs here (default: dropped)"
+    )
+    parser.add_argument(
         "--keep-database",
         action="store_true",
         help="use --database-url as it is (default: a fresh database on that server, dropped after)",
@@ -459,6 +463,10 @@ def main() -> None:
         finally:
             for scratch in scratches:
                 drop_database(*scratch)
+            if args.log_dir is not None:
+                args.log_dir.mkdir(parents=True, exist_ok=True)
+                for log in workdir.glob("*.log"):
+                    shutil.copy(log, args.log_dir / log.name)
 
 
 if __name__ == "__main__":

@@ -9,18 +9,17 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.auth.service import record_audit
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction
-from feedback_ai.ids import new_id
-from feedback_ai.ml import mask_pii
 from feedback_ai.ml.grouping.matcher import GroupingConfig
 from feedback_ai.ml.themes.priority import Priority, PriorityWeights, priority_score
+from feedback_ai.requirements import placement
 from feedback_ai.requirements.aggregates import Aggregates, aggregate
-from feedback_ai.requirements.index import IndexState, index_for
+from feedback_ai.requirements.index import index_for
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
 from feedback_ai.review import decisions
 
@@ -45,149 +44,25 @@ class RequirementError(ValueError):
         self.code = code
 
 
-def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
-    """The requirement, following merged_into to the one that absorbed it."""
-    req = session.get(Requirement, requirement_id)
-    for _ in range(32):
-        if req is None or req.merged_into is None:
-            return req
-        req = session.get(Requirement, req.merged_into)
-    return req
-
-
-@dataclass(slots=True)
-class _Batch:
-    """What one linking transaction knows: requirements it opened, and the PMs' decisions."""
-
-    opened: dict[str, Requirement]
-    links: dict[str, list[decisions.LinkDecision]]
-    decided_themes: set[str]
-
-
-def _suggest_themes(req: Requirement, themes: list[str], batch: _Batch) -> None:
-    """Add the model's themes to the suggestion; shown themes follow unless a PM decided them."""
-    req.suggested_themes = sorted(set(req.suggested_themes or req.themes) | set(themes))
-    if req.id not in batch.decided_themes:
-        req.themes = list(req.suggested_themes)
-
-
-def _place(
-    session: Session, state: IndexState, cand: CandidateRequirement, statement: str,
-    themes: list[str], batch: _Batch,
-) -> tuple[Requirement, float]:  # fmt: skip
-    """The requirement a candidate (its masked `statement`) joins, following merges, or opens."""
-    opened = batch.opened
-    while True:
-        match = state.index.match(statement, sentence=cand.masked_sentence, new_key=new_id())
-        if match.created:
-            req = Requirement(
-                id=match.key, title=statement, themes=themes, suggested_title=statement,
-                suggested_themes=themes,
-            )  # fmt: skip
-            session.add(req)
-            opened[match.key] = req
-            return req, match.score
-        # Opened earlier in this (not yet flushed) transaction, or stored.
-        found = opened.get(match.key) or resolve(session=session, requirement_id=match.key)
-        if found is not None:
-            _suggest_themes(found, themes, batch)
-            return found, match.score
-        state.index.remove(match.key)  # the row was deleted behind the index's back
-
-
-def _current_predictions(session: Session, feedback_ids: Sequence[str]) -> list[Prediction]:
-    """Current predictions with candidates and themes, in three queries for any number of items."""
-    query = select(Prediction).where(
-        Prediction.feedback_id.in_(feedback_ids), Prediction.is_current
-    )
-    rows = session.scalars(
-        query.options(selectinload(Prediction.candidates), selectinload(Prediction.themes))
-    ).all()
-    order = {f: i for i, f in enumerate(feedback_ids)}
-    return sorted(rows, key=lambda p: order[p.feedback_id])
-
-
-def _linked_spans(session: Session, feedback_ids: Sequence[str]) -> dict[str, set]:
-    """Per item, the candidate ids and spans that already have evidence (for idempotency)."""
-    done: dict[str, set] = {f: set() for f in feedback_ids}
-    rows = session.execute(
-        select(
-            RequirementEvidence.feedback_id, RequirementEvidence.candidate_id,
-            RequirementEvidence.start, RequirementEvidence.end,
-        ).where(RequirementEvidence.feedback_id.in_(feedback_ids))
-    )  # fmt: skip
-    for feedback_id, candidate_id, start, end in rows:
-        done[feedback_id] |= {candidate_id, (start, end)}
-    return done
-
-
-def _decided_place(
-    session: Session, cand: CandidateRequirement, themes: list[str], batch: _Batch
-) -> tuple[Requirement | None, bool]:
-    """Where a PM put this sentence (None when rejected), and whether a PM decided at all."""
-    decided = decisions.find_link(batch.links.get(cand.feedback_id, []), cand)
-    if decided is None:
-        return None, False
-    if decided.requirement_id is None:
-        return None, True
-    req = batch.opened.get(decided.requirement_id) or resolve(
-        session=session, requirement_id=decided.requirement_id
-    )
-    if req is not None:
-        _suggest_themes(req, themes, batch)
-    return req, req is not None
-
-
-def _link(
-    session: Session, state: IndexState, pred: Prediction, done: set, batch: _Batch
-) -> list[RequirementEvidence]:
-    """Evidence for each not yet linked candidate of one prediction; the caller holds the lock."""
-    themes = [t.theme_id for t in pred.themes]
-    out: list[RequirementEvidence] = []
-    for cand in pred.candidates:
-        if cand.id in done or (cand.start, cand.end) in done:
-            continue
-        # Masked: requirements are shown to every role (the original stays with the item).
-        statement = mask_pii(cand.statement)
-        # A PM's placement of this sentence wins over the model's, through relinks and retrains.
-        placed, decided = _decided_place(session, cand, themes, batch)
-        if decided and placed is None:
-            done.add((cand.start, cand.end))
-            continue
-        req, score = (
-            (placed, 1.0) if placed else _place(session, state, cand, statement, themes, batch)
-        )
-        evidence = RequirementEvidence(
-            requirement_id=req.id, feedback_id=pred.feedback_id, candidate_id=cand.id,
-            statement=statement, sentence=cand.masked_sentence, start=cand.start,
-            end=cand.end, score=score,
-        )  # fmt: skip
-        session.add(evidence)
-        out.append(evidence)
-        done.add((cand.start, cand.end))
-    return out
-
-
 def _link_and_commit(
     session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None
 ) -> list[RequirementEvidence]:
     state = index_for(session, config=config)
     opened: dict[str, Requirement] = {}
-    out: list[RequirementEvidence] = []
     with state.lock:
         state.sync(session)
         # No autoflush: on SQLite the write lock is then held for the commit only.
         with session.no_autoflush:
-            batch = _Batch(
+            batch = placement.Batch(
                 opened=opened,
                 links=decisions.link_decisions(session=session, feedback_ids=feedback_ids),
                 decided_themes=decisions.decided_ids(
                     session=session, subject_type="requirement", field="themes"
                 ),
             )
-            done = _linked_spans(session, feedback_ids)
-            for pred in _current_predictions(session, feedback_ids):
-                out += _link(session, state, pred, done[pred.feedback_id], batch)
+            items = placement.current_items(session, feedback_ids)
+            done = placement.linked_spans(session, [item.feedback_id for item in items])
+            out = placement.place_all(session, state, items, done, batch)
         try:
             with serialized_writes(session):
                 session.commit()

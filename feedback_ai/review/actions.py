@@ -16,7 +16,7 @@ from feedback_ai.db import serialized_writes
 from feedback_ai.ids import new_id
 from feedback_ai.ml import mask_pii
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
-from feedback_ai.requirements.service import resolve
+from feedback_ai.requirements.placement import resolve
 from feedback_ai.review.apply import apply_values
 from feedback_ai.review.decisions import Actor, Change, record
 from feedback_ai.review.models import ReviewItem

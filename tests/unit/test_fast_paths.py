@@ -209,3 +209,34 @@ def test_hash_table_finds_every_key_and_only_those() -> None:
     counts = count_matrix(rows, cols, shape=(60, 300))
     assert counts.has_sorted_indices and counts.nnz == np.count_nonzero(dense)
     assert np.array_equal(counts.toarray(), dense)
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 40])
+def test_hstack_rows_equals_scipy(n: int) -> None:
+    from feedback_ai.ml.features.featurizer import hstack_rows
+
+    rng = np.random.default_rng(n)
+    sparse = sp.random(n, 30, density=0.2, format="csr", dtype=np.float32, random_state=n)
+    if n:
+        sparse[0, :] = 0.0  # an empty row in one block
+    dense = rng.normal(size=(n, 7)).astype(np.float32)
+    dense[dense < 0] = 0.0  # zeros the dense block must drop, as scipy does
+    blocks = [sparse, dense, sp.random(n, 5, density=0.5, format="csr", dtype=np.float32)]
+    fast = hstack_rows(blocks, n)
+    slow = sp.hstack([sparse, sp.csr_matrix(dense), blocks[2]], format="csr", dtype=np.float32)
+    assert fast.shape == slow.shape and fast.dtype == slow.dtype
+    assert np.array_equal(fast.indptr, slow.indptr)
+    assert np.array_equal(fast.indices, slow.indices)
+    assert np.array_equal(fast.data, slow.data)
+
+
+def test_count_matrix_small_and_large_paths_agree(monkeypatch) -> None:
+    from feedback_ai.ml.features import hashing
+
+    rng = np.random.default_rng(0)
+    rows, cols = rng.integers(0, 6, 500), rng.integers(0, 40, 500)
+    small = hashing.count_matrix(rows, cols, shape=(8, 40))
+    monkeypatch.setattr(hashing, "SMALL_COUNT", 0)
+    large = hashing.count_matrix(rows, cols, shape=(8, 40))
+    for attr in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(small, attr), getattr(large, attr))

@@ -77,18 +77,14 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         """The design matrix; the word block comes first so explanations can index into it."""
         lowered = [t.lower() for t in texts]
         word, char = self._fast()
-        blocks = [word.transform(lowered)]
+        blocks: list[sp.csr_matrix | np.ndarray] = [word.transform(lowered)]
         if char is not None:
             blocks.append(char.transform(_without_placeholders(lowered)))
         if self.use_embeddings:
-            blocks.append(
-                sp.csr_matrix(
-                    embeddings.encode(_without_placeholders(texts)) * self.embedding_weight
-                )
-            )
+            blocks.append(embeddings.encode(_without_placeholders(texts)) * self.embedding_weight)
         if self.use_source:
             blocks.append(_source_onehot(sources, len(texts)))
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return hstack_rows(blocks, len(texts))
 
     def fit_transform(self, texts, y=None, *, sources=None):
         """Fit, then transform the same texts."""
@@ -114,6 +110,35 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         state.pop("_terms", None)
         state.pop("_fast_tfidf", None)
         return state
+
+
+def hstack_rows(blocks: list[sp.csr_matrix | np.ndarray], n: int) -> sp.csr_matrix:
+    """sp.hstack(blocks, format="csr", dtype=float32), dense blocks as their nonzeros, built with
+    a few whole-array operations: scipy's per-call checks and conversions were most of the
+    featurisation of a single item (~1 ms of its 1.5)."""
+    parts = []
+    offset = 0
+    for block in blocks:
+        if isinstance(block, np.ndarray):
+            nonzero = block != 0
+            part = (nonzero.sum(axis=1), np.nonzero(nonzero)[1], block[nonzero])
+        else:
+            part = (np.diff(block.indptr), block.indices, block.data)
+        parts.append((part[0], part[1] + offset, part[2]))
+        offset += block.shape[1]
+    counts = np.stack([p[0] for p in parts], axis=1).reshape(n, len(parts))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts.sum(axis=1), out=indptr[1:])
+    # Where each block's share of each row starts in the output: after the row's earlier blocks.
+    starts = indptr[:-1, None] + np.cumsum(counts, axis=1) - counts
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    data = np.empty(indptr[-1], dtype=np.float32)
+    for k, (per_row, cols, values) in enumerate(parts):
+        own_starts = np.cumsum(per_row) - per_row
+        dest = np.repeat(starts[:, k] - own_starts, per_row) + np.arange(len(cols))
+        indices[dest] = cols
+        data[dest] = values
+    return sp.csr_matrix((data, indices, indptr), shape=(n, offset))
 
 
 def _without_placeholders(texts: list[str]) -> list[str]:
