@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from distributed import Client, KilledWorker, WorkerPlugin, get_worker
 
+from feedback_ai.batch.engine import in_order
 from feedback_ai.batch.errors import ScoringError
 from feedback_ai.ml import FeedbackInput, FeedbackModel, Prediction, predict
-
-if TYPE_CHECKING:
-    from distributed import Future
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 30
@@ -132,31 +128,21 @@ class DaskEngine:
         """Submit chunks in a bounded window; yield each chunk's predictions in input order."""
         if self._plugin is None:
             raise RuntimeError("DaskEngine is not started; call start() first")
-        pending: deque[tuple[int, Future]] = deque()
-        try:
-            for number, chunk in enumerate(chunks):
-                # No `retries`: a chunk that raises would raise again. A chunk whose worker died
-                # is rerun elsewhere by the scheduler (up to its allowed-failures, then KilledWorker).
-                future = self.client.submit(_score, self._plugin, list(chunk), pure=False)
-                pending.append((number, future))
-                if len(pending) >= self.max_in_flight:
-                    yield self._result(*pending.popleft())
-            while pending:
-                yield self._result(*pending.popleft())
-        finally:
-            # Stopped early (an error, or the caller stopped reading): free the queued chunks.
-            for _, future in pending:
-                future.cancel()
+        client, plugin = self.client, self._plugin
+        # No `retries`: a chunk that raises would raise again. A chunk whose worker died is rerun
+        # elsewhere by the scheduler (up to its allowed-failures, then KilledWorker).
+        return in_order(
+            chunks,
+            submit=lambda chunk: client.submit(_score, plugin, chunk, pure=False),
+            max_in_flight=self.max_in_flight,
+            explain=_explain,
+        )
 
-    def _result(self, number: int, future: Future) -> list[Prediction]:
-        try:
-            return future.result()
-        except KilledWorker as e:
-            raise ScoringError(
-                f"chunk {number} killed the Dask workers that tried it ({e}); "
-                "they may be out of memory"
-            ) from e
-        except Exception as e:
-            raise ScoringError(
-                f"chunk {number} could not be scored: {type(e).__name__}: {e}"
-            ) from e
+
+def _explain(number: int, error: Exception) -> str | None:
+    if isinstance(error, KilledWorker):
+        return (
+            f"chunk {number} killed the Dask workers that tried it ({error}); "
+            "they may be out of memory"
+        )
+    return None

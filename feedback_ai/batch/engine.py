@@ -1,10 +1,13 @@
-"""The scoring-engine interface that imports and rescoring use, and its in-process form."""
+"""The scoring-engine interface that imports and rescoring use, its in-process form, and the bounded
+in-order window the pool engines (local processes, Dask) submit chunks through."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
 
+from feedback_ai.batch.errors import ScoringError
 from feedback_ai.ml import FeedbackInput, FeedbackModel, Prediction, predict
 
 
@@ -41,3 +44,51 @@ class InlineEngine:
         """Score chunk after chunk with the one predict."""
         for chunk in chunks:
             yield predict(self.model, chunk)
+
+
+class ChunkFuture(Protocol):
+    """A chunk submitted to workers (a concurrent.futures or a Dask future)."""
+
+    def result(self) -> list[Prediction]:
+        """The chunk's predictions; raises what scoring raised."""
+        ...
+
+    def cancel(self) -> object:
+        """Drop the chunk if it has not run yet."""
+        ...
+
+
+def in_order(
+    chunks: Iterable[list[FeedbackInput]],
+    *,
+    submit: Callable[[list[FeedbackInput]], ChunkFuture],
+    max_in_flight: int,
+    explain: Callable[[int, Exception], str | None],
+) -> Iterator[list[Prediction]]:
+    """Submit chunks with at most `max_in_flight` outstanding; yield their predictions in order.
+
+    A failed chunk raises ScoringError with `explain(number, error)`, or a generic message when
+    that gives None. Chunks still queued when the caller stops reading (or one fails) are dropped.
+    """
+    pending: deque[tuple[int, ChunkFuture]] = deque()
+
+    def next_result() -> list[Prediction]:
+        number, future = pending.popleft()
+        try:
+            return future.result()
+        except Exception as e:
+            reason = explain(number, e)
+            raise ScoringError(
+                reason or f"chunk {number} could not be scored: {type(e).__name__}: {e}"
+            ) from e
+
+    try:
+        for number, chunk in enumerate(chunks):
+            pending.append((number, submit(list(chunk))))
+            if len(pending) >= max_in_flight:
+                yield next_result()
+        while pending:
+            yield next_result()
+    finally:
+        for _, future in pending:
+            future.cancel()

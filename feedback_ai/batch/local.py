@@ -5,12 +5,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from feedback_ai.batch.engine import in_order
 from feedback_ai.batch.errors import ScoringError
 from feedback_ai.lifeline import exit_with_parent
 from feedback_ai.ml import FeedbackInput, FeedbackModel, Prediction, load_model, predict
@@ -110,27 +110,16 @@ class LocalEngine:
         """Score chunks in parallel; yield each chunk's predictions in the order chunks came."""
         if self._pool is None:
             raise RuntimeError("LocalEngine is not started; call start() first")
-        pending: deque[tuple[int, Future[list[Prediction]]]] = deque()
-        try:
-            for number, chunk in enumerate(chunks):
-                pending.append((number, self._pool.submit(_score, list(chunk))))
-                if len(pending) >= self.max_in_flight:
-                    yield self._result(*pending.popleft())
-            while pending:
-                yield self._result(*pending.popleft())
-        finally:
-            # Stopped early (an error, or the caller stopped reading): drop the queued chunks.
-            for _, future in pending:
-                future.cancel()
+        pool = self._pool
+        return in_order(
+            chunks,
+            submit=lambda chunk: pool.submit(_score, chunk),
+            max_in_flight=self.max_in_flight,
+            explain=_explain,
+        )
 
-    def _result(self, number: int, future: Future[list[Prediction]]) -> list[Prediction]:
-        try:
-            return future.result()
-        except BrokenProcessPool as e:
-            raise ScoringError(
-                f"a scoring process died while scoring chunk {number} (killed, or out of memory)"
-            ) from e
-        except Exception as e:
-            raise ScoringError(
-                f"chunk {number} could not be scored: {type(e).__name__}: {e}"
-            ) from e
+
+def _explain(number: int, error: Exception) -> str | None:
+    if isinstance(error, BrokenProcessPool):
+        return f"a scoring process died while scoring chunk {number} (killed, or out of memory)"
+    return None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from feedback_ai.auth import service as auth_service
 from feedback_ai.cli.common import cli_session, fail, safe_url
-from feedback_ai.errors import ArtifactError
+from feedback_ai.errors import ArtifactError, FeedbackAIError
 from feedback_ai.ml.artifacts import verify
 from feedback_ai.ops.logging import configure_logging
+from feedback_ai.ops.probe import default_url, healthy
 from feedback_ai.serving.champion import promote
 from feedback_ai.serving.registry import check_artifact, find_by_path, register_model
 from feedback_ai.serving.selection import ModelRef, pinned_record, serving_candidates
@@ -47,13 +46,15 @@ def _unregistered_folders(settings: Settings, session: Session) -> list[Path]:
     ]
 
 
-def ensure_model(settings: Settings) -> None:
+def ensure_model(settings: Settings, *, default_model: Path | None = None) -> None:
     """Make sure a registered model can be served; on first run, train and register the default.
 
     Training happens only when the registry has nothing usable (no rows on first run, or every
     registered artifact missing or altered): the trained model becomes the champion, so the next
-    start finds it and does not train again. Folders merely present in models_dir are never
-    trusted; they are listed with the command that registers them.
+    start finds it and does not train again. `default_model`, a model directory the operator
+    trusts (the Docker image's, trained at build time), is registered and promoted instead of
+    training, unless it cannot be. Folders merely present in models_dir are never trusted; they
+    are listed with the command that registers them.
     """
     with cli_session(settings) as session:
         if settings.model_version:
@@ -76,6 +77,8 @@ def ensure_model(settings: Settings) -> None:
             fg=typer.colors.YELLOW,
             err=True,
         )
+    if default_model is not None and _promote_default(settings, default_model, reason):
+        return
     from feedback_ai.ml.training.train import train_model
 
     typer.echo(
@@ -91,6 +94,20 @@ def ensure_model(settings: Settings) -> None:
             reason=f"{reason.lower()}: first-run training",
         )
     typer.echo(f"Trained and registered model {result.version} ({result.path}) as the champion")
+
+
+def _promote_default(settings: Settings, path: Path, reason: str) -> bool:
+    """Register and promote the given default model; False (and why) when it cannot be served."""
+    try:
+        with cli_session(settings) as session:
+            record = register_model(session=session, path=path, actor="cli:serve")
+            promote(session=session, version=record.version, actor="cli:serve",
+                    reason=f"{reason.lower()}: the default model {path}")  # fmt: skip
+    except FeedbackAIError as e:
+        typer.secho(f"Cannot serve the default model {path}: {e}", fg=typer.colors.YELLOW, err=True)
+        return False
+    typer.echo(f"{reason}: registered the default model {record.version} ({path}) as the champion")
+    return True
 
 
 def ensure_admin_key(settings: Settings) -> None:
@@ -113,6 +130,13 @@ def ensure_admin_key(settings: Settings) -> None:
 def serve_command(
     host: Annotated[str | None, typer.Option(help="Default: FEEDBACK_AI_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="Default: FEEDBACK_AI_PORT or 8000")] = None,
+    default_model: Annotated[
+        Path | None,
+        typer.Option(
+            help="A model directory you trust, registered and promoted instead of training one "
+            "when no registered model can be served (the Docker image's, trained at build time)."
+        ),
+    ] = None,
 ) -> None:
     """Migrate, train the default model if none, print an admin key on first run, serve."""
     from feedback_ai.main import create_app
@@ -120,7 +144,7 @@ def serve_command(
     updates = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = get_settings().model_copy(update=updates)
     configure_logging(settings.log_level)
-    ensure_model(settings)
+    ensure_model(settings, default_model=default_model)
     ensure_admin_key(settings)
     shown = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     url = f"http://{shown}:{settings.port}"
@@ -147,12 +171,8 @@ def healthcheck_command(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds")] = 3.0,
 ) -> None:
-    """Exit 0 when the local service answers /healthz (used by the Docker HEALTHCHECK)."""
-    url = url or f"http://127.0.0.1:{get_settings().port}/healthz"
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            ok = response.status == 200
-    except (urllib.error.URLError, OSError):
-        ok = False
+    """Exit 0 when the local service answers /healthz (the Docker HEALTHCHECK runs the same probe)."""
+    url = url or default_url()
+    ok = healthy(url, timeout=timeout)
     typer.echo("healthy" if ok else f"unhealthy: {url}")
     raise typer.Exit(code=0 if ok else 1)

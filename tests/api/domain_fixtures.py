@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,24 +77,23 @@ def retrain(session: Session, row: Feedback, statements: list[str], *, version: 
     session.commit()
 
 
-@pytest.fixture(scope="module")
-def domain_client(
-    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory
+@contextmanager
+def model_free_app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory, **settings: Any
 ) -> Iterator[TestClient]:
-    """An app with the requirements and themes routers and no model (none is needed)."""
+    """The real app without a model (none is needed) and without the background review sync."""
     from feedback_ai.main import create_app
 
     empty: Path = tmp_path_factory.mktemp("no-models")
-    app = create_app(
-        Settings(database_url=database_url, models_dir=empty, review_sync_interval_s=0)
-    )
-    with TestClient(app) as client:
+    config = Settings(database_url=database_url, models_dir=empty, review_sync_interval_s=0,
+                      **settings)  # fmt: skip
+    with TestClient(create_app(config)) as client:
         yield client
 
 
-@pytest.fixture
-def db(engine: Engine, domain_client: TestClient) -> Iterator[Session]:
-    """A session on empty tables, and a forgotten requirement index."""
+@contextmanager
+def empty_tables(engine: Engine) -> Iterator[Session]:
+    """A session on empty tables and a forgotten requirement index; the tables emptied again after."""
     from feedback_ai.requirements.index import reset_index
 
     clear_tables(engine)
@@ -101,6 +101,22 @@ def db(engine: Engine, domain_client: TestClient) -> Iterator[Session]:
         reset_index(session)
         yield session
     clear_tables(engine)
+
+
+@pytest.fixture(scope="module")
+def domain_client(
+    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """An app with the requirements and themes routers and no model (none is needed)."""
+    with model_free_app(database_url, tmp_path_factory) as client:
+        yield client
+
+
+@pytest.fixture
+def db(engine: Engine, domain_client: TestClient) -> Iterator[Session]:
+    """A session on empty tables, and a forgotten requirement index."""
+    with empty_tables(engine) as session:
+        yield session
 
 
 def body(response: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +12,8 @@ from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.models import Feedback
 from feedback_ai.requirements import service as requirements
-from feedback_ai.requirements.index import reset_index
 from feedback_ai.review.models import ReviewItem
-from feedback_ai.settings import Settings
-from tests.api.domain_fixtures import add_feedback
-from tests.conftest import clear_tables
+from tests.api.domain_fixtures import add_feedback, empty_tables, model_free_app
 from tests.factories import headers, make_key
 
 
@@ -26,23 +22,16 @@ def review_app(
     database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
     """The real app without a model; the queue fills on POST /v1/review/sync only."""
-    from feedback_ai.main import create_app
-
-    empty: Path = tmp_path_factory.mktemp("no-models")
-    settings = Settings(database_url=database_url, models_dir=empty, review_sync_interval_s=0,
-                        review_uncertainty_min=0.5, review_lease_s=300)  # fmt: skip
-    with TestClient(create_app(settings)) as client:
+    with model_free_app(database_url, tmp_path_factory, review_uncertainty_min=0.5,
+                        review_lease_s=300) as client:  # fmt: skip
         yield client
 
 
 @pytest.fixture
 def db(engine: Engine, review_app: TestClient) -> Iterator[Session]:
     """A session on empty tables."""
-    clear_tables(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        reset_index(session)
+    with empty_tables(engine) as session:
         yield session
-    clear_tables(engine)
 
 
 class Reviewer:

@@ -239,6 +239,34 @@ class TestEnsureModel:
         ensure_model(db_settings)
         assert fake_train == [db_settings.models_dir]
 
+    def test_a_default_model_is_promoted_instead_of_training(
+        self, db_settings: Settings, fake_train: list[Path], trained: TrainResult, tmp_path, session
+    ) -> None:
+        """The Docker image's case: a model trained at build time, named by a `default` link."""
+        built = shutil.copytree(trained.path, tmp_path / "default-model" / trained.version)
+        link = built.parent / "default"
+        link.symlink_to(built.name)
+        ensure_model(db_settings, default_model=link)
+        assert fake_train == []
+        record = champion.current_champion(session=session)
+        assert record is not None and record.version == trained.version
+        assert record.path == str(built.resolve())  # the versioned folder, not the link
+        ensure_model(db_settings, default_model=link)  # the next start: nothing to do
+        assert fake_train == [] and len(champion.history(session=session)) == 1
+
+    def test_an_altered_default_model_is_refused_and_one_is_trained(
+        self, db_settings: Settings, fake_train: list[Path], trained: TrainResult, tmp_path, session,
+        capsys,
+    ) -> None:  # fmt: skip
+        built = shutil.copytree(trained.path, tmp_path / trained.version)
+        with (built / "model.joblib").open("ab") as f:
+            f.write(b"tampered")
+        ensure_model(db_settings, default_model=built)
+        _out, err = capsys.readouterr()
+        assert f"Cannot serve the default model {built}" in err
+        assert fake_train == [db_settings.models_dir]
+        assert champion.champion_version(session=session) == "retrained"
+
     def test_a_pinned_model_must_be_registered(self, db_settings: Settings, fake_train) -> None:
         pinned = db_settings.model_copy(update={"model_version": "not-registered"})
         with pytest.raises(typer.Exit) as exit_info:

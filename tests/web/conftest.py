@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,13 +11,15 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from feedback_ai.requirements import service
-from feedback_ai.requirements.index import reset_index
 from feedback_ai.review import service as review
 from feedback_ai.review.ordering import ordering_named
-from feedback_ai.settings import Settings
+from tests.api import domain_fixtures
 from tests.api.domain_fixtures import add_feedback
-from tests.conftest import clear_tables
 from tests.factories import make_key
+
+# The same model-free app and empty-tables session as the requirements tests (same settings).
+domain_client = domain_fixtures.domain_client
+db = domain_fixtures.db
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -45,35 +46,12 @@ def login(client: TestClient, token: str) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
 
 
-@pytest.fixture(scope="module")
-def web_app(
-    database_url: str, engine: Engine, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TestClient]:
-    """The real app without a model; the queue fills when a test syncs it (no background sync)."""
-    from feedback_ai.main import create_app
-
-    empty: Path = tmp_path_factory.mktemp("no-models")
-    settings = Settings(database_url=database_url, models_dir=empty, review_sync_interval_s=0)
-    with TestClient(create_app(settings)) as client:
-        yield client
-
-
 @pytest.fixture
-def db(engine: Engine, web_app: TestClient) -> Iterator[Session]:
-    """A session on empty tables, and a forgotten requirement index."""
-    clear_tables(engine)
-    with Session(engine, expire_on_commit=False) as session:
-        reset_index(session)
-        yield session
-    clear_tables(engine)
-
-
-@pytest.fixture
-def ui(web_app: TestClient, db: Session) -> Iterator[TestClient]:
+def ui(domain_client: TestClient, db: Session) -> Iterator[TestClient]:
     """The model-free app on empty tables, with no cookie left from another test."""
-    web_app.cookies.clear()
-    yield web_app
-    web_app.cookies.clear()
+    domain_client.cookies.clear()
+    yield domain_client
+    domain_client.cookies.clear()
 
 
 def sync(db: Session) -> None:
