@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
-from typing import Literal, Protocol
+from typing import Literal, Protocol, cast
 
 from anyio import to_thread
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -84,7 +84,8 @@ _FIND = select(Feedback.id).where(
 # bookkeeping cost more than the database for a 1,000-item batch, and the ORM's bulk insert
 # still a third of a single item's write.
 _INSERTS = tuple(
-    insert(t.__table__) for t in (Feedback, Prediction, PredictionTheme, CandidateRequirement)
+    insert(cast(Table, t.__table__))
+    for t in (Feedback, Prediction, PredictionTheme, CandidateRequirement)
 )
 
 
