@@ -10,9 +10,10 @@ outnumber the English ones, two of them when the model is less than sure.
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 from spacy.lang.en.stop_words import STOP_WORDS as EN_STOP
@@ -28,13 +29,26 @@ LATIN_LANGUAGES: tuple[str, ...] = (
 SURE = 0.9
 LIKELY = 0.5
 
+_SPACY_LANG = Path(importlib.util.find_spec("spacy.lang").origin or "").parent  # type: ignore[union-attr]
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 
 
 def _stop_words(code: str) -> frozenset[str]:
+    """spaCy's stop words for `code`, read from their own file.
+
+    Importing `spacy.lang.<code>.stop_words` runs the language package first, and French's
+    compiles its tokenizer-exception regexes: 4.6 s of every process's start, for a word list.
+    Each stop_words.py is a plain `STOP_WORDS = set(...)` with no imports, so it is run alone.
+    """
     module = {"no": "nb"}.get(code, code)  # spaCy keeps Norwegian under Bokmål
-    return frozenset(importlib.import_module(f"spacy.lang.{module}.stop_words").STOP_WORDS)
+    path = _SPACY_LANG / module / "stop_words.py"
+    spec = importlib.util.spec_from_file_location(f"_feedback_ai_stop_words_{module}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"no stop-word list for {code!r} at {path}")
+    words = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(words)
+    return frozenset(words.STOP_WORDS)
 
 
 _FOREIGN_STOP: dict[str, frozenset[str]] = {c: _stop_words(c) for c in LATIN_LANGUAGES[1:]}
