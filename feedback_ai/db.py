@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, cast
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -96,6 +97,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def _json_dumps(value: Any) -> str:
+    # Every stored prediction carries four JSON columns; the standard encoder took ~6% of an
+    # import's writer process. Non-string keys become strings, as json.dumps does.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+# Both dialects encode and decode JSON columns with these (engine-level, one place).
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = 5_000, connect_timeout_s: int = 5) -> Engine:
     """An engine for SQLite (WAL, busy timeout, foreign keys) or PostgreSQL (psycopg 3)."""
     url = normalize_url(url)
@@ -107,13 +118,16 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5_000, connect_timeout_s: in
             max_overflow=10,
             pool_timeout=connect_timeout_s,
             connect_args={"connect_timeout": connect_timeout_s},
+            **_JSON,
         )
         _ping_idle_connections(engine)
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000}
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        **_JSON,
     )
 
     @event.listens_for(engine, "connect")

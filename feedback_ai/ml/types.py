@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
+from typing import Any, Literal, TypeVar
 
 Source = Literal["support_ticket", "sales_note", "app_review", "survey", "other"]
 SOURCES: tuple[str, ...] = ("support_ticket", "sales_note", "app_review", "survey", "other")
@@ -18,7 +19,28 @@ DEFAULT_KINDS: tuple[str, ...] = (
 # The kind every odd input (empty, emoji-only, non-English...) falls back to.
 FALLBACK_KIND = "other"
 
+T = TypeVar("T")
 
+
+def fast_pickle(cls: type[T]) -> type[T]:
+    """Pickle as (class, field values): the constructor rebuilds it.
+
+    Batch scoring sends every prediction from a worker process back to the writer, and the
+    default state of a frozen slots dataclass calls `dataclasses.fields()` per object on both
+    sides: 0.3 ms of an item's ~1 ms of scoring, half of it on the one writer process.
+    """
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    get = attrgetter(*names)
+    values = get if len(names) > 1 else (lambda obj: (get(obj),))
+
+    def __reduce__(self: T) -> tuple[type[T], tuple[Any, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
+
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class FeedbackInput:
     """One item to score: raw text plus where it came from."""
@@ -27,6 +49,7 @@ class FeedbackInput:
     source: str = "other"
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class ScoredLabel:
     """A label with its calibrated probability."""
@@ -35,6 +58,7 @@ class ScoredLabel:
     score: float
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class TermWeight:
     """A term and how much it pushed the score of a label."""
@@ -43,6 +67,7 @@ class TermWeight:
     weight: float
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """A sentence, as character offsets into the original text and into the masked text."""
@@ -54,6 +79,7 @@ class Evidence:
     masked_end: int
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Why a label was predicted: top terms and the sentence that carried them."""
@@ -82,6 +108,7 @@ class Explanation:
         }
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class CandidateRequirement:
     """A sentence that states a need, normalised to a short imperative statement."""
@@ -92,6 +119,7 @@ class CandidateRequirement:
     confidence: float
 
 
+@fast_pickle
 @dataclass(frozen=True, slots=True)
 class SentenceKind:
     """The kind of one sentence (or contrast clause) of an item, as the kind head scores it alone."""
@@ -101,6 +129,7 @@ class SentenceKind:
     evidence: Evidence
 
 
+@fast_pickle
 @dataclass(slots=True)
 class Prediction:
     """Everything the model says about one item.
