@@ -141,14 +141,17 @@ def list_jobs(*, session: Session, limit: int = 20) -> list[ImportJob]:
 
 
 def cancel_job(*, session: Session, job_id: str) -> ImportJob:
-    """Stop a job: its worker sees it at its next chunk, which is then not committed."""
+    """Stop a job: an import's worker sees it at its next chunk, which is then not committed;
+    a retrain's before it registers or promotes its challenger (the champion stays)."""
     job = get_job(session=session, job_id=job_id)
-    if job.status in FINAL:
+    # A failed import can be resumed, so cancelled; a failed retrain is over.
+    cancellable = UNFINISHED if job.kind == "import" else ("queued", "running")
+    if job.status not in cancellable:
         raise JobFinished(f"job {job_id} already ended ({job.status})")
     now = utcnow()
     statement = (
         update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.status.in_(UNFINISHED))
+        .where(ImportJob.id == job_id, ImportJob.status.in_(cancellable))
         .values(status="cancelled", finished_at=now, updated_at=now, lease_owner=None,
                 lease_expires_at=None)
     )  # fmt: skip
