@@ -134,7 +134,8 @@ class RetrainRunner:
                         result=skipped_result(e, options), **ended_values("succeeded"))  # fmt: skip
                 return
             if self._stop.is_set():  # nothing done yet: the next start runs it
-                lease.finish(session=session, job_id=job_id, owner=owner, status="queued")
+                advance(session=session, job_id=job_id, owner=owner, status="queued",
+                        stage="queued", lease_owner=None, lease_expires_at=None)  # fmt: skip
                 return
             if not advance(session=session, job_id=job_id, owner=owner, stage="training"):
                 return  # cancelled while reading the decisions

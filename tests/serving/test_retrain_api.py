@@ -62,6 +62,7 @@ def live(
     settings = Settings(
         database_url=database_url, models_dir=tmp_path_factory.mktemp("live-models"),
         model_watch_s=0.2, job_poll_s=0.2, run_jobs=True, review_sync_interval_s=0,
+        inference_process=False,  # in-process model: a quicker start; the swap is the same
     )  # fmt: skip
     with TestClient(create_app(settings)) as client:
         yield client
