@@ -19,7 +19,6 @@ from feedback_ai.imports.streams import GZIP_MAGIC
 from feedback_ai.jobs.models import UNFINISHED, ImportJob, QuarantinedRow
 
 HASH_CHUNK = 1024 * 1024
-FINAL = ("succeeded", "failed", "cancelled")
 
 
 class JobNotFound(FeedbackAIError):
