@@ -207,11 +207,12 @@ def install_error_handlers(app: FastAPI, *, retry_after_s: int) -> None:
 
 def install_job_handlers(app: FastAPI) -> None:
     """Import and job errors: unknown job 404, ended job 409, refused path or options 422,
-    upload too large 413."""
+    upload too large 413, a retrain already queued or running 409."""
     from feedback_ai.imports import ImportFormatError
     from feedback_ai.jobs.options import PathNotAllowed
     from feedback_ai.jobs.service import JobFinished, JobNotFound
     from feedback_ai.jobs.uploads import BadUpload, UploadTooLarge
+    from feedback_ai.serving.retrain_job import RetrainRunning
 
     def field(status: int, code: str, name: str, kind: str) -> Any:
         async def handler(_request: Request, exc: Exception) -> JSONResponse:
@@ -226,6 +227,10 @@ def install_job_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ImportFormatError, field(422, "validation_error", "options", "import_format"))  # fmt: skip
     app.add_exception_handler(BadUpload, field(422, "validation_error", "file", "upload"))
     app.add_exception_handler(UploadTooLarge, field(413, "upload_too_large", "file", "too_large"))
+
+    @app.exception_handler(RetrainRunning)
+    async def _retrain_running(_request: Request, exc: RetrainRunning) -> JSONResponse:
+        return error_response(409, "retrain_running", str(exc), current={"job_id": exc.job_id})
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

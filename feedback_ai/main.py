@@ -39,6 +39,7 @@ from feedback_ai.requirements.webhook import WebhookSender
 from feedback_ai.review.ordering import ordering_named
 from feedback_ai.review.router import router as review_router
 from feedback_ai.review.sync import QueueSync
+from feedback_ai.serving.retrain_runner import RetrainRunner
 from feedback_ai.serving.router import router as models_router
 from feedback_ai.serving.selection import pinned_record, serving_candidates
 from feedback_ai.serving.swap import ModelSwapper
@@ -144,6 +145,20 @@ def start_job_runner(app: FastAPI, settings: Settings) -> JobRunner:
     return runner.start() if settings.run_jobs else runner
 
 
+def start_retrain_runner(app: FastAPI, settings: Settings) -> RetrainRunner:
+    """The retrain job runner; a promotion wakes this server's champion watcher (no restart)."""
+
+    def promoted() -> None:
+        if app.state.watcher is not None:
+            app.state.watcher.wake()
+
+    runner = RetrainRunner(
+        app.state.sessionmaker, models_dir=settings.models_dir, on_promoted=promoted,
+        poll_s=settings.job_poll_s, ttl_s=settings.job_lease_s,
+    )  # fmt: skip
+    return runner.start() if settings.run_jobs else runner
+
+
 def start_webhooks(factory: sessionmaker[Session], settings: Settings) -> WebhookSender | None:
     """The webhook sender for accepted requirements, when a webhook URL is configured."""
     if not settings.webhook_url:
@@ -193,12 +208,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             factory=app.state.sessionmaker, swapper=swapper, interval_s=settings.model_watch_s
         ).start()
     app.state.job_runner = start_job_runner(app, settings)
+    app.state.retrain_runner = start_retrain_runner(app, settings)
     gc.freeze()  # long-lived startup objects (the model) leave the garbage collector's scans
     try:
         yield
     finally:
         if app.state.job_runner is not None:
             app.state.job_runner.stop()  # the job goes back to the queue at a chunk's end
+        if app.state.retrain_runner is not None:
+            app.state.retrain_runner.stop()  # a retrain still training is marked failed
         if app.state.watcher is not None:
             app.state.watcher.stop()
         if app.state.predictor is not None:
@@ -226,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.model = None
     app.state.predictor = None
     app.state.job_runner = None
+    app.state.retrain_runner = None
     app.state.theme_names = {}
     app.state.swapper = None
     app.state.watcher = None

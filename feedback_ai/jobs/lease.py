@@ -7,13 +7,15 @@ checks the lease again (see importer.py), so a process that lost it cannot write
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from feedback_ai.db import rowcount as _rowcount
 from feedback_ai.db import serialized_writes, utcnow
@@ -21,6 +23,7 @@ from feedback_ai.errors import FeedbackAIError
 from feedback_ai.jobs.models import UNFINISHED, ImportJob
 
 DEFAULT_TTL_S = 60.0
+log = logging.getLogger(__name__)
 
 
 class LeaseLost(FeedbackAIError):
@@ -116,3 +119,49 @@ def finish(
         done = _rowcount(session.execute(statement)) == 1
         session.commit()
     return done
+
+
+class Heartbeat:
+    """Renews a lease every third of its TTL on its own thread while a long step runs.
+
+    `lost` is set when the lease is gone (the job was cancelled or taken over): the worker then
+    discards what the step produced instead of writing it.
+    """
+
+    def __init__(
+        self, factory: sessionmaker[Session], *, job_id: str, owner: str, ttl_s: float
+    ) -> None:
+        self.factory, self.job_id, self.owner, self.ttl_s = factory, job_id, owner, ttl_s
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def beat(self) -> bool:
+        """Extend the lease now; False when it is no longer ours."""
+        statement = (
+            update(ImportJob)
+            .where(ImportJob.id == self.job_id, held(self.owner))
+            .values(**renew_values(self.ttl_s))
+        )
+        with self.factory() as session, serialized_writes(session):
+            ours = _rowcount(session.execute(statement)) == 1
+            session.commit()
+        if not ours:
+            self.lost.set()
+        return ours
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.ttl_s / 3):
+            try:
+                if not self.beat():
+                    return
+            except Exception as e:  # a database blip: the next beat (or the TTL) decides
+                log.warning("lease heartbeat of job %s failed: %s", self.job_id, e)

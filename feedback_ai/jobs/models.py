@@ -1,11 +1,11 @@
-"""Tables for import jobs (state, counters, checkpoint, lease) and their quarantined rows."""
+"""Tables for jobs (imports and retrains: state, counters, checkpoint, lease) and quarantined rows."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback_ai.db import Base, utcnow
@@ -13,13 +13,22 @@ from feedback_ai.ids import new_id
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
 UNFINISHED = ("queued", "running", "failed")
+RETRAIN = "retrain"
+# At most one retrain queued or running, whichever process asks: a partial unique index.
+ONE_RETRAIN_WHERE = "kind = 'retrain' AND status IN ('queued', 'running')"
 
 
 class ImportJob(Base):
     """One import of one file; the counters and the checkpoint move in the chunk's transaction."""
 
     __tablename__ = "import_job"
-    __table_args__ = (Index("ix_import_job_fingerprint", "fingerprint", "status"),)
+    __table_args__ = (
+        Index("ix_import_job_fingerprint", "fingerprint", "status"),
+        Index(
+            "uq_import_job_one_retrain", "kind", unique=True,
+            sqlite_where=text(ONE_RETRAIN_WHERE), postgresql_where=text(ONE_RETRAIN_WHERE),
+        ),
+    )  # fmt: skip
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(16), default="import")
@@ -45,6 +54,10 @@ class ImportJob(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Retrain jobs: the step under way (snapshot, training, registering, promoting, done) and
+    # the outcome (serving/retrain_job.py); None for imports.
+    stage: Mapped[str | None] = mapped_column(String(32))
+    result: Mapped[dict[str, Any] | None]
     created_by_key_id: Mapped[str | None] = mapped_column(
         ForeignKey("api_key.id", ondelete="SET NULL")
     )

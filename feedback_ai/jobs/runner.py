@@ -78,7 +78,7 @@ class JobRunner:
         now = utcnow()
         query = (
             select(ImportJob.id, ImportJob.lease_owner, ImportJob.lease_expires_at)
-            .where(ImportJob.status.in_(("queued", "running")))
+            .where(ImportJob.kind == "import", ImportJob.status.in_(("queued", "running")))
             .order_by(ImportJob.created_at)
             .limit(20)
         )

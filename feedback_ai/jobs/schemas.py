@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,14 +57,46 @@ class JobSummary(BaseModel):
     quarantined: int
 
 
+class GateFigures(BaseModel):
+    """One gated metric on the same held-out data: champion, challenger, difference, passed."""
+
+    champion: float | None
+    challenger: float | None
+    delta: float | None
+    ok: bool
+
+
+class RetrainSummary(BaseModel):
+    """What a retrain did: outcome, why, the gate's figures, the snapshot and the new version."""
+
+    outcome: Literal["promoted", "refused", "skipped"] | None = Field(
+        None, description="None while it runs; skipped: too few new decisions"
+    )
+    reasons: list[str] = Field(default_factory=list, description="Why refused or skipped")
+    forced: bool = False
+    new_decisions: int | None = Field(None, description="Decisions since the champion")
+    decisions: int | None = Field(None, description="Decisions trained on (latest per field)")
+    snapshot_sha256: str | None = None
+    version: str | None = Field(None, description="The challenger (the champion if promoted)")
+    previous_champion: str | None = None
+    gate: dict[str, GateFigures] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+# Share of a retrain done when each stage starts (training is nearly all of it).
+RETRAIN_PROGRESS = {"queued": 0.0, "snapshot": 0.02, "training": 0.05, "registering": 0.95,
+                    "done": 1.0}  # fmt: skip
+
+
 class JobPublic(BaseModel):
-    """A job's state, progress and summary."""
+    """A job's state, progress and summary (an import's counters, or a retrain's outcome)."""
 
     id: str
     kind: str
     status: str
+    stage: str | None = Field(None, description="A retrain's step: snapshot, training, ...")
     file_name: str
-    summary: JobSummary
+    summary: JobSummary | RetrainSummary
     checkpoint: int = Field(description="Rows of the file accounted for and committed")
     total_estimate: int | None = Field(description="Rows in the file, when it can be estimated")
     progress: float | None = Field(description="checkpoint / total_estimate, 0..1")
@@ -79,6 +111,8 @@ class JobPublic(BaseModel):
     def of(cls, p: JobProgress) -> JobPublic:
         """From a job and its computed progress."""
         job: ImportJob = p.job
+        if job.kind == "retrain":
+            return cls.of_retrain(job)
         total = job.total_estimate
         return cls(
             id=job.id, kind=job.kind, status=job.status, file_name=job.file_name,
@@ -88,6 +122,18 @@ class JobPublic(BaseModel):
             progress=1.0 if job.status == "succeeded" else (min(1.0, job.checkpoint / total) if total else None),
             rate=p.rate, eta_s=p.eta_s, error=job.error, created_at=job.created_at,
             updated_at=job.updated_at, finished_at=job.finished_at,
+        )  # fmt: skip
+
+    @classmethod
+    def of_retrain(cls, job: ImportJob) -> JobPublic:
+        """A retrain job: its stage, and its outcome in the summary."""
+        return cls(
+            id=job.id, kind=job.kind, status=job.status, stage=job.stage, file_name="",
+            summary=RetrainSummary.model_validate(job.result or {"options": job.options}),
+            checkpoint=0, total_estimate=None,
+            progress=RETRAIN_PROGRESS.get(job.stage or ""), rate=None, eta_s=None,
+            error=job.error, created_at=job.created_at, updated_at=job.updated_at,
+            finished_at=job.finished_at,
         )  # fmt: skip
 
 

@@ -19,7 +19,6 @@ from feedback_ai.imports.streams import GZIP_MAGIC
 from feedback_ai.jobs.models import UNFINISHED, ImportJob, QuarantinedRow
 
 HASH_CHUNK = 1024 * 1024
-FINAL = ("succeeded", "failed", "cancelled")
 
 
 class JobNotFound(FeedbackAIError):
@@ -141,14 +140,17 @@ def list_jobs(*, session: Session, limit: int = 20) -> list[ImportJob]:
 
 
 def cancel_job(*, session: Session, job_id: str) -> ImportJob:
-    """Stop a job: its worker sees it at its next chunk, which is then not committed."""
+    """Stop a job: an import's worker sees it at its next chunk, which is then not committed;
+    a retrain's before it registers or promotes its challenger (the champion stays)."""
     job = get_job(session=session, job_id=job_id)
-    if job.status in FINAL:
+    # A failed import can be resumed, so cancelled; a failed retrain is over.
+    cancellable = UNFINISHED if job.kind == "import" else ("queued", "running")
+    if job.status not in cancellable:
         raise JobFinished(f"job {job_id} already ended ({job.status})")
     now = utcnow()
     statement = (
         update(ImportJob)
-        .where(ImportJob.id == job_id, ImportJob.status.in_(UNFINISHED))
+        .where(ImportJob.id == job_id, ImportJob.status.in_(cancellable))
         .values(status="cancelled", finished_at=now, updated_at=now, lease_owner=None,
                 lease_expires_at=None)
     )  # fmt: skip

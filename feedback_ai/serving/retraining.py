@@ -22,6 +22,21 @@ from feedback_ai.serving import champion, registry
 class TooFewDecisions(FeedbackAIError):
     """Fewer new decisions than asked for since the champion was registered: nothing to learn."""
 
+    def __init__(self, fresh: int, wanted: int) -> None:
+        super().__init__(f"{fresh} new decisions since the champion; waiting for {wanted}")
+        self.fresh = fresh
+        self.wanted = wanted
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainInputs:
+    """What a challenger is trained on and judged against, read in one short transaction."""
+
+    decisions: list[Decision]
+    new_decisions: int
+    champion_version: str | None
+    champion_path: Path | None
+
 
 @dataclass(frozen=True, slots=True)
 class RetrainOutcome:
@@ -87,6 +102,40 @@ def new_decisions(*, session: Session) -> int:
     return int(session.scalar(query) or 0)
 
 
+def retrain_inputs(*, session: Session, min_new_decisions: int = 0) -> RetrainInputs:
+    """Every decision and the champion's verified folder, or TooFewDecisions."""
+    fresh = new_decisions(session=session)
+    if fresh < min_new_decisions:
+        raise TooFewDecisions(fresh, min_new_decisions)
+    decisions = training_decisions(session=session)
+    current = champion.current_champion(session=session)
+    champion_path = registry.check_artifact(record=current) if current is not None else None
+    # The session holds no transaction while the challenger trains (minutes).
+    session.commit()
+    return RetrainInputs(
+        decisions=decisions,
+        new_decisions=fresh,
+        champion_version=current.version if current is not None else None,
+        champion_path=champion_path,
+    )
+
+
+def refusal_reason(result: RetrainResult) -> str:
+    """The gate's reasons in one line."""
+    return "; ".join(str(r) for r in result.comparison.get("reasons", [])) or "worse"
+
+
+def register_challenger(*, session: Session, result: RetrainResult, actor: str) -> None:
+    """Register the challenger; a refused one is kept with the gate's reasons."""
+    if result.promote:
+        registry.register_model(session=session, path=result.path, actor=actor)
+    else:
+        registry.register_model(
+            session=session, path=result.path, actor=actor, status="refused",
+            reason=refusal_reason(result),
+        )  # fmt: skip
+
+
 def retrain_from_decisions(
     *,
     session: Session,
@@ -97,32 +146,18 @@ def retrain_from_decisions(
     min_new_decisions: int = 0,
 ) -> RetrainOutcome:
     """Train a challenger on the seed plus every decision; promote it only if not worse."""
-    fresh = new_decisions(session=session)
-    if fresh < min_new_decisions:
-        raise TooFewDecisions(
-            f"{fresh} new decisions since the champion; waiting for {min_new_decisions}"
-        )
-    decisions = training_decisions(session=session)
-    current = champion.current_champion(session=session)
-    champion_path = registry.check_artifact(record=current) if current is not None else None
-    # The session holds no transaction while the challenger trains (minutes).
-    session.commit()
+    inputs = retrain_inputs(session=session, min_new_decisions=min_new_decisions)
     result = retrain(
         models_dir=models_dir,
-        decisions=decisions,
-        champion_path=champion_path,
+        decisions=inputs.decisions,
+        champion_path=inputs.champion_path,
         tolerance=tolerance,
         force=force,
     )
-    registry.register_model(session=session, path=result.path, actor=actor)
+    register_challenger(session=session, result=result, actor=actor)
     if result.promote:
         champion.promote(
             session=session, version=result.version, actor=actor, reason="retrain", force=force
         )
-    else:
-        reason = "; ".join(str(r) for r in result.comparison.get("reasons", [])) or "worse"
-        registry.set_status(
-            session=session, version=result.version, status="refused", reason=reason
-        )
     session.commit()
-    return RetrainOutcome(result=result, decisions=len(decisions), promoted=result.promote)
+    return RetrainOutcome(result=result, decisions=len(inputs.decisions), promoted=result.promote)

@@ -1,18 +1,20 @@
-"""/v1/models: reviewers read the registry; admins promote and roll back the champion."""
+"""/v1/models: reviewers read the registry; admins promote, roll back and retrain the champion."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 
-from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STATE_CONFLICT
+from feedback_ai.api_errors import ERROR_RESPONSES, NOT_FOUND, STATE_CONFLICT, ErrorBody
 from feedback_ai.deps import AdminKeyDep, ReaderKeyDep, SessionDep
-from feedback_ai.serving import champion, registry
+from feedback_ai.serving import champion, registry, retrain_job
 from feedback_ai.serving.models import ChampionChange
 from feedback_ai.serving.schemas import (
     ChangePublic,
     ModelPublic,
     ModelsPublic,
     PromoteRequest,
+    RetrainQueued,
+    RetrainRequest,
     RollbackRequest,
     VersionPath,
 )
@@ -48,6 +50,23 @@ def read_models(request: Request, session: SessionDep, _key: ReaderKeyDep) -> Mo
         serving_error=_serving_error(request),
         history=[ChangePublic.model_validate(c) for c in champion.history(session=session)],
     )
+
+
+@router.post(
+    "/retrain", status_code=status.HTTP_202_ACCEPTED, response_model=RetrainQueued,
+    responses={409: {"model": ErrorBody, "description": "A retrain is queued or running (retrain_running)"}},
+)  # fmt: skip
+def retrain_model(
+    request: Request, session: SessionDep, key: AdminKeyDep, body: RetrainRequest | None = None
+) -> RetrainQueued:
+    """Queue a retrain (the options of `feedback-ai retrain`); one at a time. Follow the job at
+    GET /v1/jobs/{job_id}: its summary says promoted, refused (with reasons) or skipped."""
+    options = (body or RetrainRequest()).model_dump()
+    job = retrain_job.queue_retrain(session=session, options=options, actor_key_id=key.id)
+    runner = request.app.state.retrain_runner
+    if runner is not None:
+        runner.wake()
+    return RetrainQueued(job_id=job.id, status=job.status)
 
 
 @router.get("/{version}", response_model=ModelPublic, responses=NOT_FOUND)

@@ -9,6 +9,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedback_ai.fields import Text
+from feedback_ai.ml.training.gate import DEFAULT_TOLERANCE
 from feedback_ai.serving.registry import VERSION_PATTERN
 
 VersionPath = Annotated[
@@ -77,3 +78,25 @@ class RollbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Reason | None = None
+
+
+class RetrainRequest(BaseModel):
+    """The options of `feedback-ai retrain`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_new_decisions: int = Field(
+        0, ge=0, le=1_000_000, description="Skip (outcome 'skipped') until this many new decisions"
+    )
+    tolerance: float = Field(
+        DEFAULT_TOLERANCE, ge=0.0, le=1.0,
+        description="How much worse than the champion a gated metric may be",
+    )  # fmt: skip
+    force: bool = Field(False, description="Promote the challenger even if it is worse")
+
+
+class RetrainQueued(BaseModel):
+    """The answer to a retrain: follow GET /v1/jobs/{job_id}; cancel with POST .../cancel."""
+
+    job_id: str
+    status: str
