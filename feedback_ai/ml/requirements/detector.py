@@ -56,8 +56,12 @@ class RequirementDetector:
         truth = np.asarray(labels, dtype=bool)
         self.context_ = None
         self.context_classes_ = list(context_classes or []) if item_context is not None else []
+        # Scores times kind probabilities: a linear model cannot otherwise learn that a high score
+        # means less in a praise item than in a bug report (seed praise sentences that name a
+        # feature were out-of-fold false positives).
+        self.interactions_ = True
         if items is not None and truth.all() != truth.any():
-            F = context_features(sentences, proba, items, item_context)
+            F = context_features(sentences, proba, items, item_context, interactions=True)
             model = LogisticRegression(C=1.0, max_iter=2000)
             folds = StratifiedKFold(5, shuffle=True, random_state=self.random_state)
             proba = cross_val_predict(model, F, truth, cv=folds, method="predict_proba")[:, 1]
@@ -89,7 +93,9 @@ class RequirementDetector:
             item_context = np.zeros((int(items.max()) + 1, len(self.context_classes_)))
         if not self.context_classes_:
             item_context = None
-        F = context_features(sentences, proba, items, item_context)
+        # Models fitted before the interactions existed keep their feature layout.
+        inter = getattr(self, "interactions_", False)
+        F = context_features(sentences, proba, items, item_context, interactions=inter)
         return context.predict_proba(F)[:, 1]
 
     def statements(self, sentences: list[str]) -> list[tuple[str, float] | None]:
@@ -119,7 +125,12 @@ def _f1(pred: np.ndarray, truth: np.ndarray) -> float:
 
 
 def context_features(
-    sentences: list[str], scores: np.ndarray, items: np.ndarray, item_context: np.ndarray | None
+    sentences: list[str],
+    scores: np.ndarray,
+    items: np.ndarray,
+    item_context: np.ndarray | None,
+    *,
+    interactions: bool = False,
 ) -> np.ndarray:
     """Each sentence's score beside its item's other scores, its place, and the item's context."""
     items = np.asarray(items)
@@ -152,5 +163,6 @@ def context_features(
     ]
     F = np.column_stack(columns).astype(float)
     if item_context is not None:
-        F = np.hstack([F, np.asarray(item_context, dtype=float)[items]])
+        K = np.asarray(item_context, dtype=float)[items]
+        F = np.hstack([F, K, K * scores[:, None]] if interactions else [F, K])
     return F
