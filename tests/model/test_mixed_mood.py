@@ -50,6 +50,29 @@ class TestMinimumFunctionality:
     def test_pure_moods_keep_their_kind(self, model, text: str, kind: str) -> None:
         assert _one(model, text).kind == kind
 
+    @pytest.mark.parametrize(
+        ("text", "kind"),
+        [
+            # Naming a feature that exists is not asking for one.
+            ("thank you for adding the sleep timer, exactly what i wanted", "praise"),
+            # Slowness and friction of something that works are complaints, not defects or asks.
+            ("the app takes ages to open on my phone, like 20 seconds every time", "complaint"),
+            ("the settings are buried three menus deep, so annoying", "complaint"),
+        ],
+    )
+    def test_hard_negatives_are_not_actionable(self, model, text: str, kind: str) -> None:
+        assert _one(model, text).kind == kind
+
+    @pytest.mark.parametrize(
+        ("text", "kind"),
+        [
+            ("kindly add option for night mode, very bright at night", "feature_request"),
+            ("please fix, the app closes itself when i open my cart", "bug"),
+        ],
+    )
+    def test_requests_in_store_english(self, model, text: str, kind: str) -> None:
+        assert _one(model, text).kind == kind
+
 
 class TestInvariance:
     @pytest.mark.parametrize(
