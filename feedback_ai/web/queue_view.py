@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.convert import explanations_public
 from feedback_ai.feedback.models import Feedback, Prediction
-from feedback_ai.requirements.aggregates import account_key
 from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.review.schemas import ItemPublic
 from feedback_ai.themes.models import CustomTheme
@@ -28,28 +28,49 @@ class Figures:
     arr: float
 
 
+def account_key_sql() -> Any:
+    """account_key() in SQL: 'id:<account_id>', else 'name:<account_name>', else NULL."""
+    return case(
+        (func.coalesce(Feedback.account_id, "") != "", literal("id:") + Feedback.account_id),
+        (func.coalesce(Feedback.account_name, "") != "", literal("name:") + Feedback.account_name),
+        else_=null(),
+    )
+
+
 def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
-    """Accounts and ARR per requirement, from four columns per evidence row: the queue shows 50
-    requirements at a time, and the full aggregates (kinds, trend, urgency) cost 2 ms each."""
-    arr: dict[str, dict[str, float]] = {rid: {} for rid in requirement_ids}
-    # Two index lookups (evidence by requirement, then feedback by primary key): a join lets
-    # PostgreSQL scan the whole feedback table.
-    links = session.execute(
+    """Accounts and ARR per requirement in one query that returns a row per requirement: the
+    queue shows 50 requirements at a time, whose evidence may run to thousands of rows."""
+    out = {rid: Figures(0, 0.0) for rid in requirement_ids}
+    if not out:
+        return out
+    account = account_key_sql().label("account")
+    # One row per (requirement, feedback): a feedback may be evidence twice for one requirement.
+    # A subquery on the evidence, not a join: PostgreSQL then probes feedback by primary key
+    # instead of hashing the whole table.
+    pairs = (
         select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id)
-        .where(RequirementEvidence.requirement_id.in_(set(requirement_ids)))
-    ).all()  # fmt: skip
-    fids = list({f for _r, f in links})
-    accounts: dict[str, tuple[object, str | None, float | None]] = {}
-    for chunk in (fids[i : i + 1000] for i in range(0, len(fids), 1000)):
-        query = select(Feedback.id, Feedback.received_at, Feedback.account_id,
-                       Feedback.account_name, Feedback.arr).where(Feedback.id.in_(chunk))  # fmt: skip
-        for fid, received, account_id, account_name, value in session.execute(query):
-            accounts[fid] = ((received, fid), account_key(account_id, account_name), value)
-    for rid, fid in sorted(links, key=lambda link: accounts[link[1]][0]):  # type: ignore[arg-type,return-value]
-        _when, account, value = accounts[fid]
-        if account is not None:
-            arr[rid][account] = float(value or 0.0)  # oldest first: the latest wins
-    return {rid: Figures(len(a), round(sum(a.values()), 2)) for rid, a in arr.items()}
+        .where(RequirementEvidence.requirement_id.in_(list(out)))
+        .distinct()
+        .subquery()
+    )
+    latest = func.row_number().over(
+        partition_by=(pairs.c.requirement_id, account),
+        order_by=(Feedback.received_at.desc(), Feedback.id.desc()),
+    )
+    ranked = (
+        select(pairs.c.requirement_id, account, Feedback.arr, latest.label("rn"))
+        .join(Feedback, Feedback.id == pairs.c.feedback_id)
+        .where(account.isnot(None))  # type: ignore[attr-defined]
+        .subquery()
+    )
+    query = (
+        select(ranked.c.requirement_id, func.count(), func.sum(func.coalesce(ranked.c.arr, 0)))
+        .where(ranked.c.rn == 1)  # each account at its latest ARR
+        .group_by(ranked.c.requirement_id)
+    )
+    for rid, accounts, arr in session.execute(query):
+        out[rid] = Figures(int(accounts), round(float(arr or 0.0), 2))
+    return out
 
 
 @dataclass
