@@ -55,24 +55,33 @@ def free_for(key_id: str | None, now: datetime) -> Any:
 RARE_MATCHES = 2000
 
 
+def _holds(column: Any, pattern: str, dialect: str) -> Any:
+    """`column` holds the lower-case LIKE `pattern`, ignoring case. A literal: a prepared
+    statement's generic plan would not know a rare word from a common one."""
+    like = literal(pattern, literal_execute=True)
+    if dialect == "sqlite":
+        # SQLite's LIKE already ignores ASCII case, as its lower() does (neither folds the rest):
+        # the same rows as ILIKE's lower(column) LIKE, at half the cost of a scan.
+        return column.like(like, escape="\\")
+    return column.ilike(like, escape="\\")
+
+
 def text_match(session: Session, q: str) -> Any:
     """Items whose masked text (or proposal name) holds `q`, as a condition that both databases
-    answer without reading every feedback row."""
-    pattern = _like(q)
-    # Masked text only: the original may hold secrets that no search should reveal. A literal
-    # pattern: a prepared statement's generic plan would not know a rare word from a common one.
-    like = literal(pattern, literal_execute=True)
+    answer without reading every feedback row for every page."""
+    pattern, dialect = _like(q), session.get_bind().dialect.name
     proposal = and_(
         ReviewItem.item_type == "theme_proposal", ReviewItem.statement.ilike(pattern, escape="\\")
     )
-    found = select(Feedback.id).where(Feedback.masked_text.ilike(like, escape="\\"))
+    # Masked text only: the original may hold secrets that no search should reveal.
+    found = select(Feedback.id).where(_holds(Feedback.masked_text, pattern, dialect))
     ids = list(session.scalars(found.limit(RARE_MATCHES + 1)))
     if len(ids) <= RARE_MATCHES:
         return or_(ReviewItem.feedback_id.in_(ids), proposal)
     # A scalar subquery, checked per item as the queue is walked: PostgreSQL turns an EXISTS
     # under OR into a hashed subplan that runs ILIKE over the whole feedback table first.
     text = select(Feedback.masked_text).where(Feedback.id == ReviewItem.feedback_id)
-    return or_(text.scalar_subquery().ilike(like, escape="\\"), proposal)
+    return or_(_holds(text.scalar_subquery(), pattern, dialect), proposal)
 
 
 def filtered(session: Session, query: Select[Any], f: QueueFilter) -> Select[Any]:
