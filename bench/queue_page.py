@@ -5,8 +5,9 @@ half unsure feedback), logs a reviewer in through the form, then times GET /ui/q
 real app (in-process client: the app's own time, no network or browser) for the default order,
 filters, a text search and a requirement page. Prints figures; it is not a test.
 
-Usage: python bench/queue_page.py [--n 100000] [--requests 100] [--database-url URL]
-  (default: a fresh SQLite file; a postgresql:// URL gets a scratch database on that server)
+Usage: python bench/queue_page.py [--n 100000] [--requests 100] [--database-url URL] [--keep]
+  (default: a fresh SQLite file; a postgresql:// URL gets a scratch database on that server;
+  --keep keeps it, and --seeded --database-url URL measures a kept one again without loading)
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ import re
 import time
 
 from fastapi.testclient import TestClient
-from review_seed import load, p95, reviewer_app, scratch_database
+from review_seed import bench_database, database_args, p95, reviewer_app
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
 from feedback_ai.db import make_engine, make_sessionmaker
 from feedback_ai.requirements.models import Requirement
@@ -41,6 +41,7 @@ def measure(url: str, requests: int) -> None:
             "/ui/queue?theme=security": "/ui/queue?theme=security",
             "/ui/queue?source+kind": "/ui/queue?source=sales_note&kind=bug",
             "/ui/queue?q=okta": "/ui/queue?q=okta",
+            "/ui/queue?q=<one item>": "/ui/queue?q=item+4242%3A",  # a rare text: one feedback
             "/ui/requirements/<id>": f"/ui/requirements/{requirement_id}",
         }
         for name, path in cases.items():
@@ -58,13 +59,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=100)
-    parser.add_argument("--database-url", default=None)
+    database_args(parser)
     args = parser.parse_args()
-    with scratch_database(args.database_url, prefix="bench_ui") as url:
-        t0 = time.perf_counter()
-        load(url, args.n)
-        print(f"loaded {args.n:,} pending items in {time.perf_counter() - t0:.1f} s "
-              f"({make_url(url).get_backend_name()})")  # fmt: skip
+    with bench_database(args, prefix="bench_ui") as url:
         measure(url, args.requests)
 
 

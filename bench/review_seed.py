@@ -3,6 +3,7 @@ seeding N items, a scratch database, the real app with a reviewer key, p50/p95."
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import tempfile
@@ -87,6 +88,11 @@ def load(url: str, n: int) -> None:
             for model, rows in ((Feedback, fb), (Prediction, pred), (PredictionTheme, themes),
                                 (CandidateRequirement, cands), (RequirementEvidence, ev)):  # fmt: skip
                 conn.execute(insert(model), rows)
+    if engine.dialect.name == "postgresql":
+        # Planner statistics, as autovacuum would have gathered on a live database (the bench
+        # server may run without it): with none, PostgreSQL took a seq scan for 50 evidence rows.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
     t0 = time.perf_counter()
     with make_sessionmaker(engine)() as session:
         report = sync_queue(session=session, ordering=PriorityUncertainty(), uncertainty_min=0.5)
@@ -95,15 +101,45 @@ def load(url: str, n: int) -> None:
 
 
 def p95(samples: list[float]) -> str:
-    """p50 / p95 in ms."""
-    q = statistics.quantiles(samples, n=100)
-    return f"p50 {statistics.median(samples) * 1000:6.1f} ms   p95 {q[94] * 1000:6.1f} ms"
+    """p50 / p95 in ms (one sample is its own p95)."""
+    q95 = statistics.quantiles(samples, n=100)[94] if len(samples) > 1 else samples[0]
+    return f"p50 {statistics.median(samples) * 1000:6.1f} ms   p95 {q95 * 1000:6.1f} ms"
+
+
+def database_args(parser: argparse.ArgumentParser) -> None:
+    """--database-url, --keep and --seeded, which both benches take."""
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql:// server for a scratch database, else a SQLite URL")  # fmt: skip
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the seeded database and print its URL (for --seeded)")  # fmt: skip
+    parser.add_argument("--seeded", action="store_true",
+                        help="--database-url is a database seeded before (--keep): measure it as "
+                             "it is, no scratch database, no load")  # fmt: skip
 
 
 @contextmanager
-def scratch_database(database_url: str | None, *, prefix: str) -> Iterator[str]:
+def bench_database(args: argparse.Namespace, *, prefix: str) -> Iterator[str]:
+    """The URL to measure: the seeded one as it is, else a scratch database loaded with args.n
+    items (seeding 100,000 takes minutes, so --keep then --seeded measures it again)."""
+    if args.seeded:
+        if not args.database_url:
+            raise SystemExit("--seeded needs --database-url")
+        yield normalize_url(args.database_url)
+        return
+    with scratch_database(args.database_url, prefix=prefix, keep=args.keep) as url:
+        t0 = time.perf_counter()
+        load(url, args.n)
+        print(f"loaded {args.n:,} pending items in {time.perf_counter() - t0:.1f} s "
+              f"({make_url(url).get_backend_name()})")  # fmt: skip
+        if args.keep:
+            print(f"kept: --seeded --database-url {make_url(url).render_as_string(False)}")
+        yield url
+
+
+@contextmanager
+def scratch_database(database_url: str | None, *, prefix: str, keep: bool = False) -> Iterator[str]:
     """The URL to load into: a fresh database on the PostgreSQL server `database_url` names (dropped
-    afterwards), the given URL of another kind as it is, else a new SQLite file."""
+    afterwards unless `keep`), the given URL of another kind as it is, else a new SQLite file."""
     if not (database_url and database_url.startswith("postgres")):
         yield database_url or f"sqlite:///{tempfile.mkdtemp()}/{prefix}.db"
         return
@@ -115,8 +151,9 @@ def scratch_database(database_url: str | None, *, prefix: str) -> Iterator[str]:
     try:
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

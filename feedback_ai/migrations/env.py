@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from feedback_ai.db import Base, load_all_models, make_engine, migration_connection
+from feedback_ai.migrations import include_object
 from feedback_ai.settings import Settings
 
 # Every feedback_ai/<domain>/models.py is imported, so Base.metadata is complete.
@@ -19,6 +20,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.convert import explanations_public
@@ -28,28 +29,81 @@ class Figures:
     arr: float
 
 
-def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
-    """Accounts and ARR per requirement, from four columns per evidence row: the queue shows 50
-    requirements at a time, and the full aggregates (kinds, trend, urgency) cost 2 ms each."""
+def account_key_sql() -> Any:
+    """account_key() in SQL: 'id:<account_id>', else 'name:<account_name>', else NULL."""
+    return case(
+        (func.coalesce(Feedback.account_id, "") != "", literal("id:") + Feedback.account_id),
+        (func.coalesce(Feedback.account_name, "") != "", literal("name:") + Feedback.account_name),
+        else_=null(),
+    )
+
+
+def figures_by_sql(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement in one query that returns a row per requirement."""
+    out = {rid: Figures(0, 0.0) for rid in requirement_ids}
+    if not out:
+        return out
+    account = account_key_sql().label("account")
+    # One row per (requirement, feedback): a feedback may be evidence twice for one requirement.
+    # A subquery on the evidence, not a join: PostgreSQL then probes feedback by primary key
+    # instead of hashing the whole table.
+    pairs = (
+        select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id)
+        .where(RequirementEvidence.requirement_id.in_(list(out)))
+        .distinct()
+        .subquery()
+    )
+    latest = func.row_number().over(
+        partition_by=(pairs.c.requirement_id, account),
+        order_by=(Feedback.received_at.desc(), Feedback.id.desc()),
+    )
+    ranked = (
+        select(pairs.c.requirement_id, account, Feedback.arr, latest.label("rn"))
+        .join(Feedback, Feedback.id == pairs.c.feedback_id)
+        .where(account.isnot(None))  # type: ignore[attr-defined]
+        .subquery()
+    )
+    query = (
+        select(ranked.c.requirement_id, func.count(), func.sum(func.coalesce(ranked.c.arr, 0)))
+        .where(ranked.c.rn == 1)  # each account at its latest ARR
+        .group_by(ranked.c.requirement_id)
+    )
+    for rid, accounts, arr in session.execute(query):
+        out[rid] = Figures(int(accounts), round(float(arr or 0.0), 2))
+    return out
+
+
+def figures_by_rows(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement from four columns of each evidence row's feedback."""
     arr: dict[str, dict[str, float]] = {rid: {} for rid in requirement_ids}
-    # Two index lookups (evidence by requirement, then feedback by primary key): a join lets
-    # PostgreSQL scan the whole feedback table.
+    # Two index lookups (evidence by requirement, then feedback by primary key in IN lists,
+    # which PostgreSQL reads in heap order): a join probes feedback once per evidence row.
     links = session.execute(
         select(RequirementEvidence.requirement_id, RequirementEvidence.feedback_id)
         .where(RequirementEvidence.requirement_id.in_(set(requirement_ids)))
     ).all()  # fmt: skip
     fids = list({f for _r, f in links})
-    accounts: dict[str, tuple[object, str | None, float | None]] = {}
+    accounts: dict[str, tuple[Any, str | None, float | None]] = {}
     for chunk in (fids[i : i + 1000] for i in range(0, len(fids), 1000)):
         query = select(Feedback.id, Feedback.received_at, Feedback.account_id,
                        Feedback.account_name, Feedback.arr).where(Feedback.id.in_(chunk))  # fmt: skip
         for fid, received, account_id, account_name, value in session.execute(query):
             accounts[fid] = ((received, fid), account_key(account_id, account_name), value)
-    for rid, fid in sorted(links, key=lambda link: accounts[link[1]][0]):  # type: ignore[arg-type,return-value]
+    for rid, fid in sorted(links, key=lambda link: accounts[link[1]][0]):
         _when, account, value = accounts[fid]
         if account is not None:
             arr[rid][account] = float(value or 0.0)  # oldest first: the latest wins
     return {rid: Figures(len(a), round(sum(a.values()), 2)) for rid, a in arr.items()}
+
+
+def account_figures(*, session: Session, requirement_ids: Sequence[str]) -> dict[str, Figures]:
+    """Accounts and ARR per requirement (the queue shows 50 at a time), the faster way for the
+    database. Measured at 100,000 items: SQLite, 50 requirements (2,534 evidence rows), 29 ms by
+    rows, 22 ms in SQL; PostgreSQL, 25 requirements, 36 ms by rows, 55 ms in SQL (its nested
+    loop probes feedback once per evidence row)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return figures_by_sql(session=session, requirement_ids=requirement_ids)
+    return figures_by_rows(session=session, requirement_ids=requirement_ids)
 
 
 @dataclass

@@ -113,6 +113,25 @@ def open_item(request: Request, item_id: IdPath, session: SessionDep, user: Writ
     return JSONResponse({"item": item.model_dump(mode="json")})
 
 
+class ReleaseBody(BaseModel):
+    """The item a closing tab had open."""
+
+    model_config = rs.STRICT
+    item_id: rs.Id
+
+
+@router.post("/release", status_code=204)
+def release(body: ReleaseBody, session: SessionDep, user: WriterDep) -> Response:
+    """Give up this reviewer's lease on the item a closing tab had open (a keepalive fetch), so
+    the next reviewer gets it now rather than when the lease expires."""
+    key = key_for(session=session, user=user)
+    try:
+        service.release(session=session, item_id=body.item_id, key=key)
+    except service.ReviewError as e:
+        return error_response(e.status, e.code, e.message)
+    return Response(status_code=204)
+
+
 @router.post("/items/{item_id}/{action}")
 def act(
     request: Request, item_id: IdPath, action: str, session: SessionDep, user: WriterDep,

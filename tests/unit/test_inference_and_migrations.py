@@ -10,6 +10,7 @@ from sqlalchemy import Engine, inspect, text
 
 from feedback_ai.db import Base, head_revision, load_all_models, make_engine, migrate
 from feedback_ai.inference import BatchingPredictor
+from feedback_ai.migrations import include_object
 from feedback_ai.ml import FeedbackInput, predict
 
 
@@ -75,7 +76,8 @@ class TestMigrations:
     def test_schema_matches_models(self, engine: Engine) -> None:
         load_all_models()
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            context = MigrationContext.configure(conn, opts={"include_object": include_object})
+            diff = compare_metadata(context, Base.metadata)
         assert diff == []
 
     def test_upgrade_is_idempotent_and_downgrade_works(self, tmp_path) -> None:

@@ -7,6 +7,7 @@
   const list = Array.from(document.querySelectorAll("#queue-list li[data-item-id]"));
   let current = -1;
   let lastActed = null;
+  let opened = null;  // the item leased to this tab, released when the tab closes
   let mergeHits = [];
   let mergeActive = 0;
 
@@ -29,10 +30,23 @@
     list.forEach(function (li, i) { li.classList.toggle("current", i === current); });
     if (list[current]) list[current].scrollIntoView({ block: "nearest" });
     const id = all[current].dataset.itemId;
+    opened = id;
     FAI.send("POST", base + "/items/" + id + "/open", {}).then(function (r) {
       if (r.status === 409 && r.body) toast(r.body.message);
     });
   }
+
+  // Closing the tab (or leaving the page) frees the open item for the next reviewer at once;
+  // keepalive lets the request outlive the page.
+  window.addEventListener("pagehide", function () {
+    if (!opened) return;
+    fetch(base + "/release", {
+      method: "POST", keepalive: true, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": FAI.csrf() },
+      body: JSON.stringify({ item_id: opened }),
+    });
+    opened = null;
+  });
 
   function replacePanel(old, html) {
     const tpl = document.createElement("template");
