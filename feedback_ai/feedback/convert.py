@@ -19,11 +19,14 @@ from feedback_ai.feedback.schemas import (
     FeedbackPublic,
     PredictionPublic,
     SentenceKindPublic,
+    ShownThemePublic,
     TermWeightPublic,
     ThemeScore,
 )
 from feedback_ai.ml import Prediction as ModelPrediction
 from feedback_ai.ml import mask_pii
+from feedback_ai.review import shown
+from feedback_ai.review.shown import Shown
 
 
 def evidence_span(evidence: Mapping[str, Any], masked_text: str) -> EvidenceSpan:
@@ -95,12 +98,45 @@ def prediction_public(
     )
 
 
+def shown_fields(values: Shown, theme_names: Mapping[str, str]) -> dict[str, Any]:
+    """The shown kind and themes of an item, with their sources, as FeedbackPublic fields."""
+    k = values.kind_origin
+    t = values.themes_origin
+    return dict(
+        kind=values.kind,
+        kind_source=k.source if k else None,
+        kind_decided_by=k.decided_by if k else None,
+        kind_decided_at=k.decided_at if k else None,
+        themes=[
+            ShownThemePublic(
+                id=s.id,
+                name=theme_names.get(s.id, s.id),
+                source=s.origin.source,
+                score=s.score,
+                decided_by=s.origin.decided_by,
+                decided_at=s.origin.decided_at,
+            )
+            for s in values.themes
+        ],
+        themes_source=t.source if t else None,
+    )
+
+
 def feedback_public(
-    row: Feedback | SimpleNamespace, *, theme_names: Mapping[str, str], show_text: bool
-) -> FeedbackPublic:
-    """A stored item with its current prediction; as stored only when `show_text` (admins), else
-    without the original text and with PII masked in the account name and the metadata."""
+    row: Feedback | SimpleNamespace, *, theme_names: Mapping[str, str], show_text: bool,
+    values: Shown | None = None,
+) -> FeedbackPublic:  # fmt: skip
+    """A stored item with its shown values and current prediction; as stored only when
+    `show_text` (admins), else without the original text and with PII masked in the account
+    name and the metadata. Without `values` (a new item: nobody decided yet) the model's are shown.
+    """
     pred = row.current_prediction
+    if values is None:
+        values = shown.resolve(
+            kind=pred.kind if pred else None,
+            themes=[(t.theme_id, t.score) for t in pred.themes] if pred else [],
+            has_prediction=pred is not None, decisions={},
+        )  # fmt: skip
     return FeedbackPublic(
         id=row.id,
         source=row.source,
@@ -118,6 +154,7 @@ def feedback_public(
         prediction=prediction_public(pred, masked_text=row.masked_text, theme_names=theme_names)
         if pred is not None
         else None,
+        **shown_fields(values, theme_names),
     )
 
 

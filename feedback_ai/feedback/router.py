@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, Response, status
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedback_ai.api_errors import ERROR_RESPONSES, ApiError, ErrorBody, FieldError
@@ -41,6 +42,7 @@ from feedback_ai.feedback.schemas import (
 )
 from feedback_ai.ml import FeedbackInput
 from feedback_ai.ops.metrics import Metrics
+from feedback_ai.review import shown
 
 router = APIRouter(prefix="/v1", tags=["feedback"], responses=ERROR_RESPONSES)
 CONFLICT: dict[int | str, dict[str, Any]] = {
@@ -83,13 +85,19 @@ async def create_feedback(
     metrics.items.labels(outcome=outcome.status).inc()
     if outcome.status == "conflict":
         raise ApiError(409, "conflict", outcome.conflict_error().message)
+    values = None
     if outcome.status == "replayed":
         response.status_code = status.HTTP_200_OK
+        # A stored item may have been relabelled since: show the decisions.
+        found = await to_thread.run_sync(
+            partial(shown.load, session=session, feedback_ids=[outcome.feedback.id])
+        )
+        values = found[outcome.feedback.id]
     else:
         current = outcome.feedback.current_prediction  # a new item always has one
         metrics.count_predictions([current.kind if current else None], endpoint="feedback")
     return convert.feedback_public(
-        outcome.feedback, theme_names=names, show_text=key.role == "admin"
+        outcome.feedback, theme_names=names, show_text=key.role == "admin", values=values
     )
 
 
@@ -135,7 +143,16 @@ async def create_feedback_batch(
         else []
     )
     return await to_thread.run_sync(
-        partial(_batch_result, parsed, valid, outcomes, names=names, key=key, metrics=metrics)
+        partial(
+            _batch_result,
+            parsed,
+            valid,
+            outcomes,
+            names=names,
+            key=key,
+            metrics=metrics,
+            session=session,
+        )
     )
 
 
@@ -155,8 +172,11 @@ def _batch_result(
     names: dict[str, str],
     key: ApiKey,
     metrics: Metrics,
+    session: Session,
 ) -> FeedbackBatchResult:
     """Per-item results in request order, with counts."""
+    replayed = [o.feedback.id for o in outcomes if o.status == "replayed"]
+    values = shown.load(session=session, feedback_ids=replayed) if replayed else {}
     results = [
         BatchItemResult(index=i, status="error", error=convert.batch_item_error(p))
         for i, p in enumerate(parsed)
@@ -177,7 +197,10 @@ def _batch_result(
                 status=outcome.status,
                 feedback=(
                     convert.feedback_public(
-                        outcome.feedback, theme_names=names, show_text=key.role == "admin"
+                        outcome.feedback,
+                        theme_names=names,
+                        show_text=key.role == "admin",
+                        values=values.get(outcome.feedback.id),
                     )
                 ),
             )
@@ -200,11 +223,14 @@ def _batch_result(
 def read_feedback(
     feedback_id: IdPath, session: SessionDep, key: ReaderKeyDep, names: ThemeNamesDep
 ) -> FeedbackPublic:
-    """One item with its current prediction."""
+    """One item: what the product shows (decisions, else the model) and its current prediction."""
     row = service.get_feedback(session=session, feedback_id=feedback_id)
     if row is None:
         raise ApiError(404, "not_found", f"no feedback with id {feedback_id!r}")
-    return convert.feedback_public(row, theme_names=names, show_text=key.role == "admin")
+    values = shown.load(session=session, feedback_ids=[row.id])[row.id]
+    return convert.feedback_public(
+        row, theme_names=names, show_text=key.role == "admin", values=values
+    )
 
 
 @router.get("/feedback", response_model=FeedbacksPublic)
@@ -214,7 +240,8 @@ def read_feedbacks(
     key: ReaderKeyDep,
     names: ThemeNamesDep,
 ) -> FeedbacksPublic:
-    """Items newest received first, filtered; follow `next_cursor` for more."""
+    """Items newest received first, filtered on the shown kind and themes (a person's decision,
+    else the model's); follow `next_cursor` for more."""
     if query.theme is not None and not service.is_known_theme(
         session=session, theme_id=query.theme, names=names
     ):
@@ -241,8 +268,12 @@ def read_feedbacks(
             "1 invalid field: cursor",
             errors=[FieldError(field="cursor", message=f"cursor {e}", type="invalid_cursor")],
         ) from e
+    values = shown.load(session=session, feedback_ids=[r.id for r in rows])
     items = [
-        convert.feedback_public(r, theme_names=names, show_text=key.role == "admin") for r in rows
+        convert.feedback_public(
+            r, theme_names=names, show_text=key.role == "admin", values=values[r.id]
+        )
+        for r in rows
     ]
     return FeedbacksPublic(items=items, next_cursor=next_cursor)
 

@@ -151,8 +151,27 @@ class PredictionPublic(ClassifyResult):
     created_at: datetime
 
 
+ShownSource = Literal["decision", "model"]
+
+
+class ShownThemePublic(BaseModel):
+    """A theme the product shows for an item, and where it comes from."""
+
+    id: str
+    name: str
+    source: ShownSource = Field(description="`decision`: a person gave it; `model`: suggested")
+    score: float | None = Field(description="The model's score; null for themes a person gave")
+    decided_by: str | None = Field(None, description="The deciding key's name, for decisions")
+    decided_at: datetime | None = Field(None, description="When it was decided, for decisions")
+
+
 class FeedbackPublic(BaseModel):
-    """A stored item with its current prediction; text is shown masked."""
+    """A stored item with what the product shows of it and the model's current prediction.
+
+    `kind` and `themes` are the shown values: a person's decision where one exists (review
+    relabels, accepted theme proposals), else the current prediction's suggestion, which stays
+    under `prediction` unchanged; text is shown masked.
+    """
 
     id: str
     source: str
@@ -167,7 +186,17 @@ class FeedbackPublic(BaseModel):
     metadata: dict[str, Any]
     masked_text: str
     text: str | None = Field(description="Original text; admins only, null for other roles")
-    prediction: PredictionPublic | None
+    prediction: PredictionPublic | None = Field(description="The model's current suggestion")
+    kind: str | None = Field(None, description="Shown kind: the decision, else the model's")
+    kind_source: ShownSource | None = Field(None, description="Null when there is neither")
+    kind_decided_by: str | None = Field(None, description="Who decided the kind, if a person did")
+    kind_decided_at: datetime | None = None
+    themes: list[ShownThemePublic] = Field(
+        default_factory=list, description="Shown themes: the decision, else the model's"
+    )
+    themes_source: ShownSource | None = Field(
+        None, description="`decision` when a person set the list (it may be empty on purpose)"
+    )
 
 
 class FeedbacksPublic(BaseModel):

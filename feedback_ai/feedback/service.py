@@ -12,10 +12,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from feedback_ai.feedback.ingest import FULL
-from feedback_ai.feedback.models import Feedback, Prediction, PredictionTheme
+from feedback_ai.feedback.models import Feedback
 from feedback_ai.feedback.schemas import FeedbackFilter
 from feedback_ai.fields import ID_PATTERN
-from feedback_ai.themes.models import CustomTheme, ThemeLabel
+from feedback_ai.review import shown
+from feedback_ai.themes.models import CustomTheme
 
 
 def get_feedback(*, session: Session, feedback_id: str) -> Feedback | None:
@@ -65,22 +66,11 @@ def list_feedback(
         query = query.where(Feedback.received_at < f.received_to)
     if f.q:
         query = query.where(Feedback.masked_text.ilike(f"%{_escape_like(f.q)}%", escape="\\"))
-    if f.kind or f.theme:
-        current = select(Prediction.id).where(
-            Prediction.feedback_id == Feedback.id, Prediction.is_current
-        )
-        if f.kind:
-            current = current.where(Prediction.kind == f.kind)
-        if f.theme:
-            current = current.where(Prediction.themes.any(PredictionTheme.theme_id == f.theme))
-        if f.theme and not f.kind:
-            # A theme also holds the items a PM labelled with it (accepted proposals).
-            labelled = select(ThemeLabel.feedback_id).where(
-                ThemeLabel.feedback_id == Feedback.id, ThemeLabel.theme_id == f.theme
-            )
-            query = query.where(or_(current.exists(), labelled.exists()))
-        else:
-            query = query.where(current.exists())
+    # The shown values: a PM's decision where one exists, else the current prediction.
+    if f.kind:
+        query = query.where(shown.kind_of(Feedback.id) == f.kind)
+    if f.theme:
+        query = query.where(shown.has_theme(Feedback.id, f.theme))
     if cursor:
         when, row_id = decode_cursor(cursor)
         query = query.where(

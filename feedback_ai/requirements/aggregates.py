@@ -6,13 +6,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedback_ai.feedback.models import Feedback, Prediction
+from feedback_ai.feedback.models import Feedback
 from feedback_ai.ml.themes.priority import PrioritySignals, is_negative
 from feedback_ai.ml.themes.trends import Trend, window_trend
 from feedback_ai.requirements.models import RequirementEvidence
+from feedback_ai.review import shown
 
 
 @dataclass(slots=True)
@@ -64,10 +65,9 @@ def aggregate(
             Feedback.source,
             Feedback.received_at,
             Feedback.masked_text,
-            Prediction.kind,
+            shown.kind_of(Feedback.id),  # a PM's relabel, else the model's kind
         )
         .join(Feedback, Feedback.id == RequirementEvidence.feedback_id)
-        .outerjoin(Prediction, and_(Prediction.feedback_id == Feedback.id, Prediction.is_current))
         .where(RequirementEvidence.requirement_id.in_(requirement_ids))
         .order_by(RequirementEvidence.requirement_id, Feedback.received_at, Feedback.id)
     )

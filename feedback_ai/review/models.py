@@ -59,6 +59,9 @@ class ReviewItem(Base):
     feedback_id: Mapped[str | None] = mapped_column(
         ForeignKey("feedback.id", ondelete="CASCADE"), index=True
     )
+    # The prediction the item's uncertainty and suggestions were read from: a sync refreshes
+    # a feedback item once its item has a newer current prediction (a rescore or retrain).
+    prediction_id: Mapped[str | None] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     version: Mapped[int] = mapped_column(Integer, default=1)
     score: Mapped[float] = mapped_column(Float, default=0.0)

@@ -182,4 +182,4 @@ def sync(request: Request, session: SessionDep, _key: ReaderKeyDep) -> SyncResul
     """Queue new candidates, unsure feedback and proposals now (a background task also does)."""
     report = service.sync_queue(session=session, ordering=request.app.state.review_ordering,
                                 uncertainty_min=request.app.state.settings.review_uncertainty_min)  # fmt: skip
-    return SyncResult(added=report.added, superseded=report.superseded)
+    return SyncResult(added=report.added, superseded=report.superseded, refreshed=report.refreshed)

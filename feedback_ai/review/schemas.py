@@ -188,7 +188,8 @@ class RequirementHits(BaseModel):
 
 
 class SyncResult(BaseModel):
-    """Items added to the queue and items retired."""
+    """Items added to the queue, items retired, and items refreshed from a new prediction."""
 
     added: int
     superseded: int
+    refreshed: int = 0

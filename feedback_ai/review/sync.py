@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
 from feedback_ai.ids import new_id
-from feedback_ai.review.decisions import ACTIVE, _chunks, active_decisions, table
+from feedback_ai.review import refresh, shown
+from feedback_ai.review.decisions import ACTIVE, _chunks, table
 from feedback_ai.review.models import ReviewDecision, ReviewItem, ReviewItemTheme
 from feedback_ai.review.ordering import (
     Inputs,
@@ -32,10 +33,12 @@ ANALYZE_AFTER = 1_000
 
 @dataclass(frozen=True, slots=True)
 class SyncReport:
-    """Items added to the queue, and pending items whose subject went away."""
+    """Items added to the queue, pending items whose subject went away (or that a new
+    prediction is sure of), and open feedback items refreshed from a new prediction."""
 
     added: int
     superseded: int
+    refreshed: int = 0
 
 
 def _has_item(item_type: str, subject: Any) -> Any:
@@ -57,14 +60,7 @@ def prediction_themes(session: Session, pred_ids: list[str]) -> dict[str, list[s
 
 def _feedback_rows(session: Session, rows: list[Any], ordering: Ordering, typ: str) -> list[dict]:
     """Item rows for candidates or feedback, with shown kind and themes."""
-    fids = [r.feedback_id for r in rows]
-    kinds = active_decisions(
-        session=session, subject_type="feedback", field="kind", subject_ids=fids
-    )
-    themes = active_decisions(
-        session=session, subject_type="feedback", field="themes", subject_ids=fids
-    )
-    predicted = prediction_themes(session, list({r.prediction_id for r in rows}))
+    values = shown.load(session=session, feedback_ids=[r.feedback_id for r in rows])
     out, now = [], utcnow()
     for r in rows:
         if typ == "candidate":
@@ -72,14 +68,14 @@ def _feedback_rows(session: Session, rows: list[Any], ordering: Ordering, typ: s
         else:
             unsure = float(r.uncertainty or 0.0)
         priority = arr_priority(r.arr)
+        seen = values[r.feedback_id]
         out.append(dict(
             id=new_id(), item_type=typ, subject_id=r.subject_id, feedback_id=r.feedback_id,
+            prediction_id=r.prediction_id,
             status="pending", version=1, uncertainty=unsure, priority=priority,
             score=ordering.score(Inputs(typ, unsure, priority, r.received_at)),
             source=r.source, account=r.account_id or r.account_name,
-            kind=kinds[r.feedback_id].value if r.feedback_id in kinds else r.kind,
-            themes=themes[r.feedback_id].value if r.feedback_id in themes
-            else predicted.get(r.prediction_id, []),
+            kind=seen.kind, themes=[t.id for t in seen.themes],
             statement=getattr(r, "statement", None), duplicate_of=None,
             received_at=r.received_at, created_at=now, updated_at=now,
         ))  # fmt: skip
@@ -127,6 +123,7 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
         .join(Prediction, current)
         .where(Prediction.uncertainty >= uncertainty_min, ~_has_item("feedback", Feedback.id))
     ).all()
+    stale = refresh.stale_items(session=session, ordering=ordering, uncertainty_min=uncertainty_min)
     rows = _feedback_rows(session, list(cands), ordering, "candidate")
     rows += _feedback_rows(session, list(unsure), ordering, "feedback")
     now = utcnow()
@@ -138,6 +135,7 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
         unsure_p, priority = round(1.0 - float(p.cohesion), 4), proposal_priority(p.size)
         rows.append(dict(
             id=new_id(), item_type="theme_proposal", subject_id=p.id, feedback_id=None,
+            prediction_id=None,
             status="pending", version=1, uncertainty=unsure_p, priority=priority,
             score=ordering.score(Inputs("theme_proposal", unsure_p, priority, p.created_at)),
             source=None, account=None, kind=None, themes=[], statement=p.name,
@@ -149,11 +147,12 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
     # (5 s busy timeouts both ways, 503s for every request queued behind them).
     with serialized_writes(session):
         superseded = _retire(session)
+        refreshed, left = refresh.refresh_items(session=session, rows=stale)
         _insert(session, rows)
         session.commit()
-    if len(rows) >= ANALYZE_AFTER:
+    if len(rows) + refreshed >= ANALYZE_AFTER:
         refresh_statistics(session)
-    return SyncReport(added=len(rows), superseded=superseded)
+    return SyncReport(added=len(rows), superseded=superseded + left, refreshed=refreshed)
 
 
 def refresh_statistics(session: Session) -> None:

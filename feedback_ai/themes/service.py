@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from feedback_ai.auth.models import ApiKey
 from feedback_ai.auth.service import record_audit
 from feedback_ai.db import utcnow
-from feedback_ai.feedback.models import Feedback, Prediction, PredictionTheme
+from feedback_ai.feedback.models import Feedback, Prediction
 from feedback_ai.ml.grouping.normalize import Normalizer
 from feedback_ai.ml.themes.discovery import discover_themes
 from feedback_ai.ml.themes.taxonomy import slugify
 from feedback_ai.ml.themes.trends import Emerging, Trend, bucket_counts, emerging_test, window_trend
+from feedback_ai.review import shown
 from feedback_ai.themes.models import CustomTheme, ThemeLabel, ThemeProposal
 
 MAX_DISCOVERY_ITEMS = 5_000
@@ -54,18 +55,13 @@ def theme_stats(
     for theme in session.scalars(select(CustomTheme)):
         catalogue[theme.id] = (theme.name, True)
     times: dict[str, list[datetime]] = defaultdict(list)
-    predicted = (
-        select(PredictionTheme.theme_id, Feedback.received_at)
-        .join(Prediction, Prediction.id == PredictionTheme.prediction_id)
-        .join(Feedback, Feedback.id == Prediction.feedback_id)
-        .where(Prediction.is_current)
+    # Each item counts once per theme it shows: a PM's decision, else the model's themes.
+    pairs = shown.theme_pairs().subquery()
+    query = select(pairs.c.theme_id, Feedback.received_at).join(
+        Feedback, Feedback.id == pairs.c.feedback_id
     )
-    labelled = select(ThemeLabel.theme_id, Feedback.received_at).join(
-        Feedback, Feedback.id == ThemeLabel.feedback_id
-    )
-    for query in (predicted, labelled):
-        for theme_id, received in session.execute(query):
-            times[theme_id].append(received)
+    for theme_id, received in session.execute(query):
+        times[theme_id].append(received)
     for tid in times:
         catalogue.setdefault(tid, (tid, False))  # e.g. a theme only an older model predicted
     start = now.date() - timedelta(weeks=weeks - 1)
