@@ -5,7 +5,7 @@ feedback row for a rare word (630 ms at 100,000 items). SQLite has no such index
 the search stays a scan, which the queue's page limit keeps short for common words.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-29
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
