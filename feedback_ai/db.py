@@ -177,6 +177,9 @@ def serialized_writes(session: Session, *, timeout_s: float = 5.0) -> Iterator[N
         return
     with _write_locks_guard:
         lock = _write_locks.setdefault(str(bind.engine.url), threading.Lock())
+    # Take a pooled connection first: a thread that waited for one while holding the lock made
+    # every writer behind it time out when the pool was drained by readers (a retry storm).
+    session.connection()
     if not lock.acquire(timeout=timeout_s):
         raise OperationalError("serialized write", None, TimeoutError("database is busy"))
     try:
