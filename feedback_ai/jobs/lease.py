@@ -64,17 +64,26 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
+def abandoned(*, session: Session, now: datetime) -> ColumnElement[bool]:
+    """The condition that a job's lease is dead: it expired, or its holder died on this host."""
+    # Whether a holder died is asked of this host's process table, not of SQL: look at each
+    # distinct holder once (a handful: one per process working a job) and name the dead ones.
+    holders = session.scalars(
+        select(ImportJob.lease_owner).where(ImportJob.lease_owner.is_not(None)).distinct()
+    )
+    dead = sorted(holder for holder in holders if holder and owner_is_dead_here(holder))
+    expired = ImportJob.lease_expires_at < now
+    return or_(expired, ImportJob.lease_owner.in_(dead)) if dead else expired
+
+
 def acquire(*, session: Session, job_id: str, owner: str, ttl_s: float = DEFAULT_TTL_S) -> bool:
     """Take the lease of an unfinished job if it is free, expired, ours or its holder died here."""
     now = utcnow()
-    holder = session.scalar(select(ImportJob.lease_owner).where(ImportJob.id == job_id))
     free = or_(
         ImportJob.lease_owner.is_(None),
         ImportJob.lease_owner == owner,
-        ImportJob.lease_expires_at < now,
+        abandoned(session=session, now=now),
     )
-    if owner_is_dead_here(holder):
-        free = or_(free, ImportJob.lease_owner == holder)
     statement = (
         update(ImportJob)
         .where(ImportJob.id == job_id, ImportJob.status.in_(UNFINISHED), free)

@@ -128,6 +128,10 @@ def _money(value: float | None) -> str:
     return "no ARR" if value is None else f"${value:,.0f} ARR"
 
 
+def _plural(n: int, word: str) -> str:
+    return word if n == 1 else word + "s"
+
+
 def jira_priority(score: float) -> str:
     """Jira's priority name for a 0..100 priority score."""
     return next((name for floor, name in JIRA_PRIORITIES if score >= floor), "Lowest")
@@ -142,7 +146,8 @@ def jira_description(item: ExportRequirement) -> str:
     """Jira wiki markup: the figures, then the evidence quotes with account and ARR."""
     agg, prio = item.view.aggregates, item.view.priority
     lines = [
-        f"*{agg.feedback_count} feedback items from {agg.distinct_accounts} accounts, "
+        f"*{agg.feedback_count} feedback {_plural(agg.feedback_count, 'item')} from "
+        f"{agg.distinct_accounts} {_plural(agg.distinct_accounts, 'account')}, "
         f"{_money(agg.arr)}; priority {prio.score:.0f}/100.*",
         "",
         "h3. Evidence",

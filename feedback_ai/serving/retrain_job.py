@@ -123,13 +123,13 @@ def interrupted_error(job: ImportJob) -> str:
 
 def fail_interrupted(*, session: Session) -> int:
     """Mark failed every running retrain whose lease expired or whose process died here."""
-    now = utcnow()
-    query = select(ImportJob).where(ImportJob.kind == RETRAIN, ImportJob.status == "running")
+    query = select(ImportJob).where(
+        ImportJob.kind == RETRAIN,
+        ImportJob.status == "running",
+        lease.abandoned(session=session, now=utcnow()),
+    )
     failed = 0
     for job in session.scalars(query).all():
-        expired = job.lease_expires_at is not None and job.lease_expires_at < now
-        if not (expired or lease.owner_is_dead_here(job.lease_owner)):
-            continue
         statement = (
             update(ImportJob)
             .where(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from feedback_ai.jobs import lease
 from feedback_ai.jobs.models import ImportJob
 from feedback_ai.ml.training.fit import FitConfig
 from feedback_ai.ml.training.retrain import RetrainResult, retrain
+from feedback_ai.poller import Poller
 from feedback_ai.serving import champion, registry
 from feedback_ai.serving.retrain_job import (
     acquire,
@@ -45,8 +45,11 @@ log = logging.getLogger(__name__)
 Trainer = Callable[..., RetrainResult]
 
 
-class RetrainRunner:
-    """Works one retrain at a time on its own thread; `stop` fails a retrain it cannot finish."""
+class RetrainRunner(Poller):
+    """Works one retrain at a time on its own thread; `stop` fails a retrain it cannot finish.
+
+    Its thread first fails the retrains a dead process left running, then works the queue.
+    """
 
     def __init__(
         self,
@@ -59,42 +62,32 @@ class RetrainRunner:
         poll_s: float = 2.0,
         ttl_s: float = lease.DEFAULT_TTL_S,
     ) -> None:
+        super().__init__(
+            name="retrain-runner", interval_s=poll_s,
+            failure="retrain runner: could not look for work",
+        )  # fmt: skip
         self.factory = factory
         self.models_dir = models_dir
         self.on_promoted = on_promoted
         self.trainer = trainer  # ml.training.retrain; tests pass a quicker one
         self.fit_config = fit_config
-        self.poll_s, self.ttl_s = poll_s, ttl_s
+        self.ttl_s = ttl_s
         self.owner = lease.new_owner()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
         self._current: str | None = None
 
-    def start(self) -> RetrainRunner:
-        """Start the thread; it first fails the retrains a dead process left running."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="retrain-runner", daemon=True)
-            self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        """Look for work now (a retrain was just queued)."""
-        self._wake.set()
-
-    def stop(self, timeout_s: float = 10.0) -> None:
+    def stop(self, timeout_s: float = 10.0) -> bool:
         """End the thread; a retrain still training is marked failed (it cannot be resumed)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=timeout_s)
-            job_id = self._current
-            if self._thread.is_alive() and job_id is not None:
-                with self.factory() as session:
-                    advance(session=session, job_id=job_id, owner=self.owner,
-                            **ended_values("failed", error="the server stopped during training"))  # fmt: skip
-            self._thread = None
+        ended = super().stop(timeout_s)
+        job_id = self._current
+        if not ended and job_id is not None:
+            with self.factory() as session:
+                advance(session=session, job_id=job_id, owner=self.owner,
+                        **ended_values("failed", error="the server stopped during training"))  # fmt: skip
+        return ended
+
+    def poll(self) -> bool:
+        """Work one retrain if one is queued; True when one was worked."""
+        return self.run_once() is not None
 
     def run_once(self) -> str | None:
         """Fail dead retrains, then work the oldest queued one to its end; its id, or None."""
@@ -187,17 +180,6 @@ class RetrainRunner:
                 raise
         if self.on_promoted is not None:
             self.on_promoted()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                worked = self.run_once()
-            except Exception:
-                log.exception("retrain runner: could not look for work")
-                worked = None
-            if worked is None and not self._stop.is_set():
-                self._wake.wait(self.poll_s)
-                self._wake.clear()
 
 
 def _discard(path: Path, models_dir: Path) -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from feedback_ai.db import session_scope
+from feedback_ai.poller import Poller
 from feedback_ai.serving.champion import current_champion
 from feedback_ai.serving.selection import ModelRef
 from feedback_ai.serving.swap import ModelSwapper
@@ -16,18 +16,20 @@ from feedback_ai.serving.swap import ModelSwapper
 log = logging.getLogger(__name__)
 
 
-class ChampionWatcher:
-    """Polls the champion pointer and switches the server to a new champion (one thread)."""
+class ChampionWatcher(Poller):
+    """Polls the champion pointer and switches the server to a new champion (one thread).
+
+    `wake` checks now rather than at the next poll (after a promotion through this server);
+    `stop` lets a switch in progress finish first.
+    """
 
     def __init__(
         self, *, factory: sessionmaker[Session], swapper: ModelSwapper, interval_s: float
     ) -> None:
+        super().__init__(name="champion-watch", interval_s=interval_s,
+                         failure="champion check failed")  # fmt: skip
         self.factory = factory
         self.swapper = swapper
-        self.interval_s = interval_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def champion(self) -> ModelRef | None:
         """The champion the database names now, or None."""
@@ -47,33 +49,10 @@ class ChampionWatcher:
             return False  # it failed and its file has not changed: the old model serves on
         return self.swapper.switch_to(champion)
 
-    def wake(self) -> None:
-        """Check now rather than at the next poll (after a promotion through this server)."""
-        self._wake.set()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.check()
-            except SQLAlchemyError as e:  # the database is away: keep serving, look again later
-                log.warning("cannot read the champion pointer: %s", type(e).__name__)
-            except Exception:  # the watcher must outlive any one failed check
-                log.exception("champion check failed")
-            self._wake.wait(self.interval_s)
-            self._wake.clear()
-
-    def start(self) -> ChampionWatcher:
-        """Start polling in a daemon thread."""
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="champion-watch", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop polling; a switch in progress finishes first."""
-        if self._thread is not None:
-            self._stop.set()
-            self._wake.set()
-            self._thread.join(timeout=60)
-            self._thread = None
+    def poll(self) -> bool:
+        """Check once; always False, so the next check waits for the interval (or a wake)."""
+        try:
+            self.check()
+        except SQLAlchemyError as e:  # the database is away: keep serving, look again later
+            log.warning("cannot read the champion pointer: %s", type(e).__name__)
+        return False

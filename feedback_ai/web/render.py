@@ -28,7 +28,10 @@ _env = jinja2.Environment(
     autoescape=True,  # every {{ }} is HTML-escaped, whatever the template's extension
     undefined=jinja2.StrictUndefined,
 )
-_env.filters.update(money=fmt.money, pct=fmt.pct, when=fmt.when, num=fmt.num)
+_env.filters.update(money=fmt.money, when=fmt.when, num=fmt.num, plural=fmt.plural,
+                    trend_change=fmt.trend_change, trend_words=fmt.trend_words,
+                    signal_raw=fmt.signal_raw)  # fmt: skip
+_env.globals["signal_labels"] = fmt.SIGNAL_LABELS
 templates = Jinja2Templates(env=_env)
 
 

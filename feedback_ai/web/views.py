@@ -7,10 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from feedback_ai.auth.models import AuditLog
 from feedback_ai.db import utcnow
 from feedback_ai.errors import ArtifactError
 from feedback_ai.feedback.models import CandidateRequirement, Feedback
@@ -19,9 +18,10 @@ from feedback_ai.ml.themes.trends import bucket_counts
 from feedback_ai.requirements import service
 from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.review.decisions import ACTIVE
-from feedback_ai.review.models import ReviewDecision, ReviewItem
+from feedback_ai.review.models import ReviewDecision
 from feedback_ai.web.charts import BarChart, bar_chart
 from feedback_ai.web.format import Highlighted, highlight, highlight_sentence
+from feedback_ai.web.trail import TrailRow, audit_trail
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,8 @@ class EvidenceRow:
     arr: float | None
     source: str
     received: str
-    score: float
+    score: float  # how closely it matched the requirement when it joined
+    opened: bool  # it opened the requirement: it matched nothing, so `score` means nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +46,6 @@ class AccountRow:
     account: str
     items: int
     arr: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class TrailRow:
-    """One line of a requirement's trail: an audit entry or a PM's review decision."""
-
-    at: datetime
-    who: str
-    what: str
-    detail: str
 
 
 @dataclass
@@ -67,6 +58,7 @@ class RequirementPage:
     weekly: BarChart
     daily: BarChart
     audit: list[TrailRow] = field(default_factory=list)
+    merged_into_title: str | None = None
 
 
 def _shown(fb: Feedback, cand: CandidateRequirement | None, ev_start: int, ev_end: int,
@@ -78,43 +70,15 @@ def _shown(fb: Feedback, cand: CandidateRequirement | None, ev_start: int, ev_en
     return highlight_sentence(fb.masked_text, sentence)  # the candidate went with a retrain
 
 
-def _short(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 200 else text[:199] + "…"
+def _opener(
+    req: service.Requirement, evidence: list[RequirementEvidence]
+) -> RequirementEvidence | None:
+    """The evidence that opened the requirement: the first whose statement became its title.
 
-
-def audit_trail(
-    *, session: Session, requirement_ids: list[str], limit: int = 200
-) -> list[TrailRow]:
-    """Audit entries about these requirements and the review decisions that placed evidence in
-    them or edited them, newest first."""
-    rows = [
-        TrailRow(a.at, a.actor, a.action, _short(a.detail))
-        for a in session.scalars(
-            select(AuditLog).where(AuditLog.target_id.in_(requirement_ids))
-            .order_by(AuditLog.at.desc()).limit(limit)
-        )
-    ]  # fmt: skip
-    # The candidates whose evidence the requirement holds, and their queue items.
-    cands = select(RequirementEvidence.candidate_id).where(
-        RequirementEvidence.requirement_id.in_(requirement_ids),
-        RequirementEvidence.candidate_id.is_not(None),
-    )
-    items = select(ReviewItem.id).where(
-        ReviewItem.item_type == "candidate", ReviewItem.subject_id.in_(cands)
-    )
-    decided = select(ReviewDecision).where(
-        or_(ReviewDecision.item_id.in_(items),
-            (ReviewDecision.subject_type == "requirement")
-            & ReviewDecision.subject_id.in_(requirement_ids))
-    )  # fmt: skip
-    for d in session.scalars(decided.order_by(ReviewDecision.decided_at.desc()).limit(limit)):
-        what = f"{d.action} {d.subject_type}.{d.field}"
-        detail = f"{_short(d.before)} → {_short(d.value)}"
-        if d.reason:
-            detail += f" ({d.reason}{': ' + d.note if d.note else ''})"
-        rows.append(TrailRow(d.decided_at, f"{d.decided_by} ({d.decided_role})", what, detail))
-    return sorted(rows, key=lambda r: r.at, reverse=True)[:limit]
+    Opening takes the statement as the suggested title; evidence merged in from another
+    requirement, or a statement a PM edited since, does not match it and keeps its score.
+    """
+    return next((ev for ev in evidence if ev.statement == req.suggested_title), None)
 
 
 def requirement_page(
@@ -130,6 +94,7 @@ def requirement_page(
     cand_ids = {e.candidate_id for e in evidence if e.candidate_id}
     cands = {c.id: c for c in session.scalars(
         select(CandidateRequirement).where(CandidateRequirement.id.in_(cand_ids)))}  # fmt: skip
+    opener = _opener(view.requirement, evidence)
     rows: list[EvidenceRow] = []
     per_account: dict[str, tuple[int, float | None]] = {}
     for ev in evidence:
@@ -139,6 +104,7 @@ def requirement_page(
             fb.id, _shown(fb, cands.get(ev.candidate_id or ""), ev.start, ev.end, ev.sentence,
                           admin=admin),
             ev.statement, account, fb.arr, fb.source, fb.received_at.date().isoformat(), ev.score,
+            ev is opener,
         ))  # fmt: skip
         if account:
             n, arr = per_account.get(account, (0, None))
@@ -153,6 +119,10 @@ def requirement_page(
     weekly = bucket_counts(received, unit="week", start=today - timedelta(weeks=11), end=today)
     merged = list(session.scalars(select(service.Requirement.id).where(
         service.Requirement.merged_into == requirement_id)))  # fmt: skip
+    into = view.requirement.merged_into
+    into_title = session.scalar(
+        select(service.Requirement.title).where(service.Requirement.id == into)
+    ) if into else None  # fmt: skip
     return RequirementPage(
         view,
         rows,
@@ -160,6 +130,7 @@ def requirement_page(
         bar_chart(weekly),
         bar_chart(daily),
         audit_trail(session=session, requirement_ids=[requirement_id, *merged]),
+        into_title,
     )
 
 

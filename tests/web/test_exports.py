@@ -41,6 +41,8 @@ def test_jira_csv_has_the_columns_jira_reads(ui: TestClient, keys: dict[str, str
     assert "Acme, $50,000 ARR" in description and "Globex, $20,000 ARR" in description
     assert "2 feedback items from 2 accounts, $70,000 ARR" in description
     assert sso in description
+    dark_row = by_summary["Add a dark mode"]
+    assert dark_row[1].startswith("*1 feedback item from 1 account, ")  # not "1 items"
 
 
 def test_csv_and_json_hold_the_evidence_and_apply_filters(

@@ -168,7 +168,8 @@
       const li = document.createElement("li");
       li.setAttribute("role", "option");
       li.dataset.requirementId = hit.id;
-      li.textContent = hit.title + " (" + hit.evidence_count + " evidence)";
+      const n = hit.evidence_count;
+      li.textContent = hit.title + " (" + n + " evidence item" + (n === 1 ? "" : "s") + ")";
       li.classList.toggle("active", i === mergeActive);
       li.addEventListener("click", function () { mergeActive = i; doMerge(); });
       ul.appendChild(li);
