@@ -8,6 +8,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
 from feedback_ai.ml.heads.classify import SingleLabelHead
+from feedback_ai.ml.heads.linear import lr_proba
 from feedback_ai.ml.requirements.statements import make_statement
 from feedback_ai.ml.text.nlp import load_parser, parse
 
@@ -96,7 +97,8 @@ class RequirementDetector:
         # Models fitted before the interactions existed keep their feature layout.
         inter = getattr(self, "interactions_", False)
         F = context_features(sentences, proba, items, item_context, interactions=inter)
-        return context.predict_proba(F)[:, 1]
+        # lr_proba: predict_proba's formula without its per-call input checks (~0.1 ms a call).
+        return lr_proba(context, F)[:, 1]
 
     def statements(self, sentences: list[str]) -> list[tuple[str, float] | None]:
         """Parse only these sentences and normalise each to an imperative statement.
