@@ -108,3 +108,15 @@ NEW_THEME_UNSEEN = [
     "Our ESG team needs emissions data by business unit.",
     "Can we get a carbon footprint summary for the annual sustainability report?",
 ]
+
+
+def decision(item: str, field: str, value, text: str, source: str) -> dict:
+    """One human decision about an item, as the review API records it."""
+    return {
+        "item_id": item,
+        "text": text,
+        "source": source,
+        "field": field,
+        "value": value,
+        "decided_at": "2026-11-01T10:00:00+00:00",
+    }

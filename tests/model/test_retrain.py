@@ -26,33 +26,23 @@ from tests.model.retrain_texts import (
     NEW_THEME,
     NEW_THEME_LABELLED,
     NEW_THEME_UNSEEN,
+    decision,
 )
 
 pytestmark = pytest.mark.slow
 
 
-def _decision(item: str, field: str, value, text: str, source: str) -> dict:
-    return {
-        "item_id": item,
-        "text": text,
-        "source": source,
-        "field": field,
-        "value": value,
-        "decided_at": "2026-11-01T10:00:00+00:00",
-    }
-
-
 DECISIONS = (
     [
-        _decision(f"esg-{i}", "new_theme", NEW_THEME, t, "survey")
+        decision(f"esg-{i}", "new_theme", NEW_THEME, t, "survey")
         for i, t in enumerate(NEW_THEME_LABELLED)
     ]
     + [
-        _decision(f"churn-{i}", "kind", "complaint", t, "sales_note")
+        decision(f"churn-{i}", "kind", "complaint", t, "sales_note")
         for i, t in enumerate(CHURN_LABELLED)
     ]
     + [
-        _decision(f"ledger-{i}", "themes", ["billing_pricing"], t, "support_ticket")
+        decision(f"ledger-{i}", "themes", ["billing_pricing"], t, "support_ticket")
         for i, t in enumerate(LEDGER_LABELLED)
     ]
 )

@@ -11,6 +11,7 @@ from sklearn.svm import LinearSVC
 
 from feedback_ai.errors import DataError
 from feedback_ai.ml.heads.linear import FastDecision, lr_proba
+from feedback_ai.ml.heads.solvers import linear_model, threads
 
 
 class SingleLabelHead(FastDecision):
@@ -29,12 +30,17 @@ class SingleLabelHead(FastDecision):
         class_weight: str | None = None,
         bias_shrink: float = 0.5,
         random_state: int = 0,
+        solver: str = "exact",
+        n_jobs: int | None = None,
     ) -> None:
         self.C = C
         self.cv = cv
         self.class_weight = class_weight
         self.bias_shrink = bias_shrink
         self.random_state = random_state
+        # See solvers.py: "capped" for large retrains; n_jobs threads fit the folds.
+        self.solver = solver
+        self.n_jobs = n_jobs
 
     def fit(self, X: sp.spmatrix, y: list[str]) -> SingleLabelHead:
         """Fit on labels `y`; keeps out-of-fold probabilities for threshold choice and metrics."""
@@ -52,9 +58,7 @@ class SingleLabelHead(FastDecision):
             if counts.min() >= 2
             else KFold(self.cv, shuffle=True, random_state=self.random_state)
         )
-        svc = LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
-        oof = cross_val_predict(svc, X, labels, cv=splitter, method="decision_function")
-        oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
+        oof = self._out_of_fold(X, labels, splitter)
         self.calibrator_ = LogisticRegression(
             C=10.0, max_iter=2000, class_weight=self.class_weight, fit_intercept=False
         ).fit(oof, labels)
@@ -66,8 +70,25 @@ class SingleLabelHead(FastDecision):
             if self._bias_gain(log_proba, truth) > 0:
                 self.bias_ = self.bias_shrink * macro_f1_biases(log_proba, truth)
         self.oof_proba_ = _shifted(oof_proba, self.bias_)
-        self.svc_ = svc.fit(X, labels)
+        with threads(self.n_jobs):
+            self.svc_ = self._model().fit(X, labels)
         return self
+
+    def _model(self) -> LinearSVC:
+        solver = getattr(self, "solver", "exact")  # heads pickled before solvers existed
+        return linear_model(solver, C=self.C, random_state=self.random_state)
+
+    def _out_of_fold(self, X: sp.spmatrix, labels: np.ndarray, splitter) -> np.ndarray:
+        """Decision values of each row from a model fitted on the other folds."""
+        model = self._model()
+        if getattr(self, "solver", "exact") == "exact":  # as it was before solvers existed
+            oof = cross_val_predict(model, X, labels, cv=splitter, method="decision_function")
+        else:  # folds on parallel threads
+            with threads(self.n_jobs):
+                oof = cross_val_predict(
+                    model, X, labels, cv=splitter, method="decision_function", n_jobs=self.n_jobs
+                )
+        return oof.reshape(-1, 1) if oof.ndim == 1 else oof
 
     def _bias_gain(self, log_proba: np.ndarray, truth: np.ndarray) -> float:
         """Worst held-out macro-F1 gain of biases chosen on the other folds of the out-of-fold scores."""
@@ -117,12 +138,17 @@ class MultiLabelHead(FastDecision):
         min_support: int = 5,
         scope_recall: float = 0.8,
         random_state: int = 0,
+        solver: str = "exact",
+        n_jobs: int | None = None,
     ) -> None:
         self.C = C
         self.cv = cv
         self.min_support = min_support
         self.scope_recall = scope_recall
         self.random_state = random_state
+        # See solvers.py: "capped" for large retrains; n_jobs threads fit the labels.
+        self.solver = solver
+        self.n_jobs = n_jobs
 
     def fit(
         self, X: sp.spmatrix, Y: np.ndarray, *, labels: list[str], single_label: bool = False
@@ -137,11 +163,12 @@ class MultiLabelHead(FastDecision):
         if len(self.active_) == 0:
             raise DataError("No theme has a single labelled example; add `themes` to the data.")
         Y_active = Y[:, self.active_]
-        ovr = OneVsRestClassifier(
-            LinearSVC(C=self.C, class_weight="balanced", random_state=self.random_state)
-        )
+        solver = getattr(self, "solver", "exact")  # heads pickled before solvers existed
+        model = linear_model(solver, C=self.C, random_state=self.random_state)
+        ovr = OneVsRestClassifier(model, n_jobs=None if solver == "exact" else self.n_jobs)
         splitter = KFold(self.cv, shuffle=True, random_state=self.random_state)
-        oof = cross_val_predict(ovr, X, Y_active, cv=splitter, method="decision_function")
+        with threads(self.n_jobs):
+            oof = cross_val_predict(ovr, X, Y_active, cv=splitter, method="decision_function")
         oof = oof.reshape(-1, 1) if oof.ndim == 1 else oof
         self.platt_ = np.zeros((len(self.active_), 2))
         for j in range(len(self.active_)):
@@ -159,7 +186,8 @@ class MultiLabelHead(FastDecision):
             if single_label
             else None
         )
-        self.ovr_ = ovr.fit(X, Y_active)
+        with threads(self.n_jobs):
+            self.ovr_ = ovr.fit(X, Y_active)
         return self
 
     @property

@@ -7,6 +7,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
+from feedback_ai.ml.features.sampled import fit_on_sample
 from feedback_ai.ml.heads.classify import SingleLabelHead
 from feedback_ai.ml.heads.linear import lr_proba
 from feedback_ai.ml.requirements.statements import make_statement
@@ -28,10 +29,25 @@ class RequirementDetector:
     fitted on out-of-fold scores, so the second learns how the first errs on unseen text.
     """
 
-    def __init__(self, *, C: float = 0.5, max_per_item: int = 8, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        C: float = 0.5,
+        max_per_item: int = 8,
+        random_state: int = 0,
+        solver: str = "exact",
+        cv: int = 3,
+        n_jobs: int | None = None,
+        vocabulary_sample: int | None = None,
+    ) -> None:
         self.C = C
         self.max_per_item = max_per_item
         self.random_state = random_state
+        # The large-data path (heads/solvers.py, features/sampled.py); defaults are the exact one.
+        self.solver = solver
+        self.cv = cv
+        self.n_jobs = n_jobs
+        self.vocabulary_sample = vocabulary_sample
 
     def fit(
         self,
@@ -50,9 +66,25 @@ class RequirementDetector:
         self.featurizer_ = FeedbackFeaturizer(
             word_ngrams=(1, 3), use_embeddings=False, use_source=False
         )
-        X = self.featurizer_.fit_transform(sentences)
+        if self.vocabulary_sample is None:
+            X = self.featurizer_.fit_transform(sentences)
+        else:
+            X = fit_on_sample(
+                self.featurizer_,
+                sentences,
+                None,
+                sample=self.vocabulary_sample,
+                seed=self.random_state,
+                n_jobs=self.n_jobs or 1,
+            )
         y = [REQ if label else NONE for label in labels]
-        self.head_ = SingleLabelHead(C=self.C, random_state=self.random_state).fit(X, y)
+        self.head_ = SingleLabelHead(
+            C=self.C,
+            random_state=self.random_state,
+            solver=self.solver,
+            cv=self.cv,
+            n_jobs=self.n_jobs,
+        ).fit(X, y)
         proba = self.head_.oof_proba_[:, list(self.head_.classes_).index(REQ)]
         truth = np.asarray(labels, dtype=bool)
         self.context_ = None

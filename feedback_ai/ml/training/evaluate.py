@@ -13,7 +13,7 @@ from feedback_ai.ml.text.pii import prepare
 from feedback_ai.ml.themes.taxonomy import slugify
 from feedback_ai.ml.training.dataset import Example
 from feedback_ai.ml.training.fit import annotated_sentences
-from feedback_ai.ml.types import FeedbackInput
+from feedback_ai.ml.types import FeedbackInput, Prediction
 
 
 def token_f1(a: str, b: str) -> float:
@@ -34,9 +34,12 @@ def _round(d: dict) -> dict:
     }
 
 
-def evaluate(model: FeedbackModel, examples: list[Example]) -> dict:
-    """Kind, theme and requirement metrics on `examples`."""
-    preds = predict(model, [FeedbackInput(ex.text, ex.source) for ex in examples])
+def evaluate(
+    model: FeedbackModel, examples: list[Example], *, preds: list[Prediction] | None = None
+) -> dict:
+    """Kind, theme and requirement metrics on `examples` (scored by `model` unless `preds`)."""
+    if preds is None:
+        preds = predict(model, [FeedbackInput(ex.text, ex.source) for ex in examples])
     metrics: dict = {"n": len(examples)}
     kind_rows = [i for i, ex in enumerate(examples) if ex.kind and model.kind_head is not None]
     if kind_rows:

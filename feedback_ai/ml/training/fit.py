@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 import numpy as np
+import scipy.sparse as sp
 
 from feedback_ai.errors import DataError
 from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
+from feedback_ai.ml.features.sampled import fit_on_sample
 from feedback_ai.ml.heads.classify import MultiLabelHead, SingleLabelHead
+from feedback_ai.ml.heads.solvers import LARGE_CV
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.requirements.detector import RequirementDetector
 from feedback_ai.ml.text.nlp import sentence_spans
@@ -30,6 +34,17 @@ class FitConfig:
     # Single-label themes: share of the out-of-scope examples (items with no theme) to leave out.
     scope_recall: float = 0.8
     random_state: int = 0
+    # More training items than this take the large-data path (heads/solvers.py): capped, 2 folds,
+    # both cores, vocabularies from a sample. At or below it, the exact path the figures measured.
+    large_above: int = 20_000
+    # Large-data path: texts (or sentences) the TF-IDF vocabularies and IDF weights are fitted on.
+    vocabulary_sample: int = 20_000
+    # Large-data path: threads for folds and labels.
+    n_jobs: int = 2
+
+    def is_large(self, n_examples: int) -> bool:
+        """Whether `n_examples` training items take the large-data path."""
+        return n_examples > self.large_above
 
 
 def requirement_sentences(
@@ -90,6 +105,20 @@ def _kind_context(
     return context, [str(c) for c in kind_head.classes_]
 
 
+class _Solver(TypedDict):
+    """How the heads fit their linear models (see heads/solvers.py)."""
+
+    random_state: int
+    solver: str
+    cv: int
+    n_jobs: int | None
+
+
+def _rows(X: sp.csr_matrix, rows: list[int]) -> sp.csr_matrix:
+    """X's `rows`, without a copy when they are all of them in order (a large X is ~1 GB)."""
+    return X if len(rows) == X.shape[0] else X[rows]
+
+
 def fit_model(
     examples: list[Example], *, taxonomy: Taxonomy, version: str, config: FitConfig | None = None
 ) -> FeedbackModel:
@@ -104,13 +133,30 @@ def fit_model(
         use_embeddings=config.use_embeddings,
         embedding_weight=config.embedding_weight,
     )
-    X = featurizer.fit_transform(texts, sources=sources)
+    large = config.is_large(len(examples))
+    # The exact path's values are the heads' defaults: converged, 3 folds, one thread.
+    how: _Solver = {"random_state": config.random_state, "solver": "exact", "cv": 3, "n_jobs": None}
+    if large:
+        how |= {"solver": "capped", "cv": LARGE_CV, "n_jobs": config.n_jobs}
+    if large:
+        X = fit_on_sample(
+            featurizer,
+            texts,
+            sources,
+            sample=config.vocabulary_sample,
+            seed=config.random_state,
+            n_jobs=config.n_jobs,
+        )
+    else:
+        X = featurizer.fit_transform(texts, sources=sources)
     kind_rows = [i for i, ex in enumerate(examples) if ex.kind]
     kind_head = None
     if kind_rows:
         kind_head = SingleLabelHead(
-            C=config.C, bias_shrink=config.kind_bias_shrink, random_state=config.random_state
-        ).fit(X[kind_rows], [str(examples[i].kind) for i in kind_rows])
+            C=config.C,
+            bias_shrink=config.kind_bias_shrink,
+            **how,
+        ).fit(_rows(X, kind_rows), [str(examples[i].kind) for i in kind_rows])
     theme_rows = [i for i, ex in enumerate(examples) if ex.themes is not None]
     theme_head = None
     if theme_rows:
@@ -128,15 +174,19 @@ def fit_model(
                 Y[r, index[t]] = 1
         # No item with two or more themes: the taxonomy is single-label (one theme, or none).
         theme_head = MultiLabelHead(
-            C=config.C, scope_recall=config.scope_recall, random_state=config.random_state
-        ).fit(X[theme_rows], Y, labels=ids, single_label=bool(Y.sum(axis=1).max() <= 1))
+            C=config.C,
+            scope_recall=config.scope_recall,
+            **how,
+        ).fit(_rows(X, theme_rows), Y, labels=ids, single_label=bool(Y.sum(axis=1).max() <= 1))
     detector = None
     sentences, labels, _, items = annotated_sentences(examples)
     if sentences and 0 < sum(labels) < len(labels):
         context, classes = _kind_context(examples, kind_rows, kind_head)
-        detector = RequirementDetector(C=config.C, random_state=config.random_state).fit(
-            sentences, labels, items=items, item_context=context, context_classes=classes
-        )
+        detector = RequirementDetector(
+            C=config.C,
+            **how,
+            vocabulary_sample=config.vocabulary_sample if large else None,
+        ).fit(sentences, labels, items=items, item_context=context, context_classes=classes)
     if kind_head is None and theme_head is None:
         raise DataError("The data labels neither `kind` nor `themes`; nothing to train.")
     return FeedbackModel(

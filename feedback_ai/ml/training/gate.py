@@ -21,7 +21,7 @@ from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.predict import predict
 from feedback_ai.ml.training.dataset import Example
 from feedback_ai.ml.training.evaluate import requirement_scores
-from feedback_ai.ml.types import FeedbackInput
+from feedback_ai.ml.types import FeedbackInput, Prediction
 
 GATED = ("kind_macro_f1", "theme_micro_f1", "requirement_sentence_f1")
 # Refitting on the seed plus a few dozen unrelated decisions moved golden figures by up to 0.015
@@ -50,9 +50,16 @@ class Outcomes:
     requirements: tuple[np.ndarray, np.ndarray] | None
 
 
-def outcomes(model: FeedbackModel, examples: list[Example], theme_ids: list[str]) -> Outcomes:
-    """What `model` says about `examples`, beside their labels (themes over `theme_ids`)."""
-    preds = predict(model, [FeedbackInput(ex.text, ex.source) for ex in examples])
+def outcomes(
+    model: FeedbackModel,
+    examples: list[Example],
+    theme_ids: list[str],
+    preds: list[Prediction] | None = None,
+) -> Outcomes:
+    """What `model` says about `examples` (its `preds` if already made), beside their labels
+    (themes over `theme_ids`)."""
+    if preds is None:
+        preds = predict(model, [FeedbackInput(ex.text, ex.source) for ex in examples])
     rows = [i for i, ex in enumerate(examples) if ex.kind]
     kind = None
     if rows and model.kind_head is not None:
@@ -119,8 +126,13 @@ def gate(
     held_out: list[Example],
     tolerance: float = DEFAULT_TOLERANCE,
     force: bool = False,
+    predictions: dict[tuple[str, str], list[Prediction]] | None = None,
 ) -> GateResult:
-    """Score both models on golden + held-out items and decide whether the challenger may serve."""
+    """Score both models on golden + held-out items and decide whether the challenger may serve.
+
+    `predictions[(role, set)]` are the model's predictions of a set ("golden", "reviewed") when
+    the caller already has them (see scoring.py); the rest are made here.
+    """
     ids = list(
         dict.fromkeys([*(champion.taxonomy.ids if champion else []), *challenger.taxonomy.ids])
     )
@@ -130,7 +142,11 @@ def gate(
     by_set: dict[str, dict] = {}
     total: dict[str, dict] = {}
     for role, model in models.items():
-        parts = {name: outcomes(model, items, ids) for name, items in sets.items()}
+        made = predictions or {}
+        parts = {
+            name: outcomes(model, items, ids, made.get((role, name)))
+            for name, items in sets.items()
+        }
         for name, part in parts.items():
             by_set.setdefault(name, {"n": len(sets[name])})[role] = figures(part)
         total[role] = figures(pooled(list(parts.values())))

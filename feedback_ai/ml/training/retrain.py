@@ -23,6 +23,7 @@ from feedback_ai.ml.training.evaluate import evaluate
 from feedback_ai.ml.training.fit import FitConfig, fit_model
 from feedback_ai.ml.training.gate import DEFAULT_TOLERANCE, gate
 from feedback_ai.ml.training.gate_card import card_with_comparison
+from feedback_ai.ml.training.scoring import predict_sets
 from feedback_ai.ml.training.snapshot import (
     HELD_OUT_FRACTION,
     SNAPSHOT_FILE,
@@ -107,17 +108,27 @@ def retrain(
         list(snapshot.train), taxonomy=snapshot.taxonomy, version=version, config=config
     )
     golden = load_golden()
+    held_out = list(snapshot.held_out)
+    n_jobs = (config or FitConfig()).n_jobs
+    models = {"challenger": challenger} | ({"champion": champion} if champion else {})
+    preds = predict_sets(models, {"golden": golden, "reviewed": held_out}, n_jobs=n_jobs)
     verdict = gate(
         champion=champion,
         challenger=challenger,
         golden=golden,
-        held_out=list(snapshot.held_out),
+        held_out=held_out,
         tolerance=tolerance,
         force=force,
+        predictions=preds,
     )
-    metrics: dict = {"version": version, "golden": evaluate(challenger, golden)}
-    if snapshot.held_out:
-        metrics["held_out_reviewed"] = evaluate(challenger, list(snapshot.held_out))
+    metrics: dict = {
+        "version": version,
+        "golden": evaluate(challenger, golden, preds=preds["challenger", "golden"]),
+    }
+    if held_out:
+        metrics["held_out_reviewed"] = evaluate(
+            challenger, held_out, preds=preds["challenger", "reviewed"]
+        )
     metrics["gate"] = verdict.comparison
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
     data = _data_info(snapshot, challenger, champion.version if champion else None)
