@@ -97,8 +97,9 @@ def test_rare_and_common_text_take_different_paths(session: Session, texts, monk
     monkeypatch.setattr(queue, "RARE_MATCHES", 10)
     rare = str(queue.text_match(session, "unique-needle"))
     common = str(queue.text_match(session, "okta"))
-    assert " IN " in rare.upper() and "SELECT" not in rare.upper()
-    assert "SELECT" in common.upper()
+    # Rare: the matching items by id (feedback ids listed); common: each item's text on the walk.
+    assert "UNION ALL" in rare.upper() and "MASKED_TEXT" not in rare.upper()
+    assert "MASKED_TEXT" in common.upper() and "UNION ALL" not in common.upper()
     page, _cursor = queue.queue_page(session=session, f=QueueFilter(q="unique-needle", type="candidate"),
                                      cursor=None, limit=5, key_id=None, now=NOW)  # fmt: skip
     assert [(i.item_type, i.feedback_id is not None) for i in page] == [("candidate", True)]

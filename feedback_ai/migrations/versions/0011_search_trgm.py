@@ -1,8 +1,8 @@
 """Queue text search: a trigram index on feedback.masked_text (PostgreSQL only).
 
 The queue's search is `masked_text ILIKE '%word%'`; without this index PostgreSQL scans every
-feedback row for a rare word (630 ms at 100,000 items). SQLite has no such index type: there
-the search stays a scan, which the queue's page limit keeps short for common words.
+feedback row for a rare word (630 ms at 100,000 items). SQLite has no such index type: its
+search uses an FTS5 trigram table instead (0012).
 
 Revision ID: 0011
 Revises: 0010
