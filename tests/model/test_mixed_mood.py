@@ -95,11 +95,13 @@ class TestInvariance:
 
 class TestSentenceKinds:
     def test_each_sentence_has_its_kind_and_offsets(self, model) -> None:
+        # Praise carries the item as a whole (so its sentences are scored); the defect decides.
         text = (
-            "Honestly a lovely product and the onboarding was great. "
+            "Love this product, onboarding was great and support is lovely. "
             "However the invoice PDF shows the wrong total."
         )
         pred = _one(model, text, "support_ticket")
+        assert max(pred.kind_scores, key=pred.kind_scores.__getitem__) == "praise"
         assert pred.kind == "bug"
         kinds = [s.kind for s in pred.sentence_kinds]
         assert kinds[0] == "praise" and kinds[-1] == "bug", kinds

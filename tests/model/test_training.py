@@ -4,6 +4,7 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from feedback_ai.errors import DataError
@@ -132,6 +133,22 @@ def test_one_theme_per_item_makes_a_single_label_taxonomy(tmp_path) -> None:
 
 def test_the_seed_stays_multi_label(trained) -> None:
     assert load_model(trained.path).theme_mode == "multi"
+
+
+def test_the_seed_kind_head_divides_out_the_seeds_kind_mix(trained) -> None:
+    # The seed's kind mix is written (asks over-represented), so the bundled model assumes none.
+    head = load_model(trained.path).kind_head
+    assert head is not None and head.uniform_prior
+    prior_bias = -np.log(head.class_prior_)
+    np.testing.assert_allclose(head.bias_, prior_bias - prior_bias.mean(), rtol=1e-9)
+
+
+def test_a_users_own_file_keeps_its_kind_mix(tmp_path, rows) -> None:
+    data = tmp_path / "kinds.jsonl"
+    data.write_text("\n".join(json.dumps({"text": r["text"], "kind": r["kind"]}) for r in rows))
+    result = train_model(data=data, models_dir=tmp_path / "m", holdout=0.0, config=FAST)
+    head = load_model(result.path).kind_head
+    assert head is not None and not head.uniform_prior
 
 
 def test_saved_model_is_refit_on_all_rows_after_the_holdout(tmp_path) -> None:

@@ -96,6 +96,22 @@ def test_head_shifts_probabilities_by_its_biases_and_keeps_rows_normalised() -> 
     np.testing.assert_allclose(head.oof_proba_.sum(axis=1), 1.0, rtol=1e-9)
 
 
+def test_uniform_prior_divides_out_the_label_frequencies() -> None:
+    # Class c0 is five times as frequent as c1 and c2: a uniform prior lowers it by log(5) against
+    # them, in predictions and in the out-of-fold probabilities that later heads read.
+    X, y = _blobs([150, 30, 30])
+    plain = SingleLabelHead(bias_shrink=0.0, random_state=0).fit(X, y)
+    # The macro-F1 biases would be chosen on the same skewed mix: a uniform prior replaces them.
+    flat = SingleLabelHead(uniform_prior=True, random_state=0).fit(X, y)
+    np.testing.assert_allclose(flat.bias_[1] - flat.bias_[0], np.log(5), rtol=1e-9)
+    np.testing.assert_allclose(flat.bias_[1], flat.bias_[2], rtol=1e-9)
+    expected = plain.predict_proba(X) * np.exp(flat.bias_)
+    proba = flat.predict_proba(X)
+    np.testing.assert_allclose(proba, expected / expected.sum(axis=1, keepdims=True), rtol=1e-9)
+    assert flat.oof_proba_[:, 0].mean() < plain.oof_proba_[:, 0].mean()
+    np.testing.assert_allclose(flat.oof_proba_.sum(axis=1), 1.0, rtol=1e-9)
+
+
 def test_binary_heads_keep_plain_probabilities() -> None:
     X, y = _blobs([50, 20])
     head = SingleLabelHead(random_state=0).fit(X, y)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypedDict
 
 import numpy as np
@@ -33,6 +33,9 @@ class FitConfig:
     kind_bias_shrink: float = 0.5
     # Single-label themes: share of the out-of-scope examples (items with no theme) to leave out.
     scope_recall: float = 0.8
+    # Kinds as if every kind were equally common (SingleLabelHead.uniform_prior). None: decided by
+    # the data; train_model and retrain set it for the bundled seed, whose kind mix is written.
+    uniform_kind_prior: bool | None = None
     random_state: int = 0
     # More training items than this take the large-data path (heads/solvers.py): capped, 2 folds,
     # both cores, vocabularies from a sample. At or below it, the exact path the figures measured.
@@ -45,6 +48,14 @@ class FitConfig:
     def is_large(self, n_examples: int) -> bool:
         """Whether `n_examples` training items take the large-data path."""
         return n_examples > self.large_above
+
+
+def seed_config(config: FitConfig | None) -> FitConfig:
+    """The config for data built on the bundled seed: a uniform kind prior unless set otherwise."""
+    config = config or FitConfig()
+    if config.uniform_kind_prior is None:
+        config = replace(config, uniform_kind_prior=True)
+    return config
 
 
 def requirement_sentences(
@@ -155,6 +166,7 @@ def fit_model(
         kind_head = SingleLabelHead(
             C=config.C,
             bias_shrink=config.kind_bias_shrink,
+            uniform_prior=bool(config.uniform_kind_prior),
             **how,
         ).fit(_rows(X, kind_rows), [str(examples[i].kind) for i in kind_rows])
     theme_rows = [i for i, ex in enumerate(examples) if ex.themes is not None]

@@ -20,7 +20,7 @@ from feedback_ai.ml.themes.taxonomy import Taxonomy, load_taxonomy
 from feedback_ai.ml.training.dataset import load_golden
 from feedback_ai.ml.training.decisions import Decision
 from feedback_ai.ml.training.evaluate import evaluate
-from feedback_ai.ml.training.fit import FitConfig, fit_model
+from feedback_ai.ml.training.fit import FitConfig, fit_model, seed_config
 from feedback_ai.ml.training.gate import DEFAULT_TOLERANCE, gate
 from feedback_ai.ml.training.gate_card import card_with_comparison
 from feedback_ai.ml.training.scoring import predict_sets
@@ -105,7 +105,10 @@ def retrain(
     )
     version = version or f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{snapshot.sha256[:6]}"
     challenger = fit_model(
-        list(snapshot.train), taxonomy=snapshot.taxonomy, version=version, config=config
+        list(snapshot.train),
+        taxonomy=snapshot.taxonomy,
+        version=version,
+        config=seed_config(config),
     )
     golden = load_golden()
     held_out = list(snapshot.held_out)

@@ -21,7 +21,7 @@ from feedback_ai.ml.training.dataset import (
     read_dataset,
 )
 from feedback_ai.ml.training.evaluate import evaluate
-from feedback_ai.ml.training.fit import FitConfig, fit_model
+from feedback_ai.ml.training.fit import FitConfig, fit_model, seed_config
 
 # A user's file must keep at least this many usable rows once bad rows are skipped: fewer cannot
 # give a held-out estimate or out-of-fold thresholds (3 folds) that mean anything.
@@ -151,7 +151,7 @@ def train_model(
     else:
         examples, taxonomy, skipped = usable_examples(data, taxonomy_path)
     version = version or new_version(examples)
-    config = config or FitConfig()
+    config = seed_config(config) if data is None else config or FitConfig()
     metrics: dict = {"version": version}
     if holdout > 0 and len(examples) >= 50:
         train, held = split_holdout(examples, fraction=holdout, seed=config.random_state)
