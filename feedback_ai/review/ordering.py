@@ -16,6 +16,15 @@ Default, `priority_uncertainty` (feedback_ai.ml.training.active.review_score):
     ARR; an item with no ARR has priority 0 and keeps the 0.2 floor);
   - theme proposal: size / (size + 20).
 
+`theme_spread` (feedback_ai.ml.training.active.spread_by_theme): the default score, then spread
+over predicted themes, so that no theme floods the head of the queue with its confusions:
+
+    tier  = (rank of the item among pending items of its type and first theme, by score) // 3
+    score = (priority_uncertainty score + 9 - min(tier, 9)) / 10
+
+i.e. the 3 best of every theme come before the 4th of any (feedback_ai/review/spread.py re-ranks the
+pending items after each sync and rescore). bench/learning_curve.py measures both (`queue`, `diverse`).
+
 `newest` scores by the time the feedback was received (proposals: when they were proposed).
 """
 
@@ -26,7 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from feedback_ai.ml.training.active import review_score
+from feedback_ai.ml.training.active import PER_THEME, review_score
 
 ARR_CAP = 1_000_000.0
 PROPOSAL_HALF_SIZE = 20
@@ -79,6 +88,13 @@ class PriorityUncertainty:
         return round(review_score(uncertainty=inputs.uncertainty, priority=inputs.priority), 6)
 
 
+class ThemeSpread(PriorityUncertainty):
+    """priority x uncertainty, spread over predicted themes by a queue-wide pass (spread.py)."""
+
+    name = "theme_spread"
+    per_theme = PER_THEME
+
+
 class Newest:
     """The most recently received first."""
 
@@ -89,7 +105,9 @@ class Newest:
         return inputs.received_at.timestamp() if inputs.received_at else 0.0
 
 
-ORDERINGS: dict[str, Ordering] = {o.name: o for o in (PriorityUncertainty(), Newest())}
+ORDERINGS: dict[str, Ordering] = {
+    o.name: o for o in (PriorityUncertainty(), ThemeSpread(), Newest())
+}
 
 
 def ordering_named(name: str) -> Ordering:

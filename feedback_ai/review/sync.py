@@ -24,6 +24,7 @@ from feedback_ai.review.ordering import (
     candidate_uncertainty,
     proposal_priority,
 )
+from feedback_ai.review.spread import respread
 from feedback_ai.themes.models import ThemeProposal
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def sync_queue(*, session: Session, ordering: Ordering, uncertainty_min: float) 
         refreshed, left = refresh.refresh_items(session=session, rows=stale)
         _insert(session, rows)
         session.commit()
+    respread(session=session, ordering=ordering)
     if len(rows) + refreshed >= ANALYZE_AFTER:
         refresh_statistics(session)
     return SyncReport(added=len(rows), superseded=superseded + left, refreshed=refreshed)
@@ -244,4 +246,5 @@ def rescore(*, session: Session, ordering: Ordering) -> int:
         for chunk in _chunks(scores):
             session.execute(stmt, list(chunk))
         session.commit()
+    respread(session=session, ordering=ordering)
     return len(scores)

@@ -9,7 +9,7 @@ import pytest
 from feedback_ai.ml import mask_pii
 from feedback_ai.ml.training.active import review_score
 from feedback_ai.review.ordering import arr_priority, ordering_named
-from feedback_ai.review.sync import rescore
+from feedback_ai.review.sync import rescore, sync_queue
 from feedback_ai.themes.models import ThemeProposal
 from tests.api.domain_fixtures import NOW
 from tests.review.conftest import feedback, items_of
@@ -122,3 +122,20 @@ def test_the_ordering_can_be_swapped(db, pm):
     assert [i["feedback"]["id"] for i in pm.ok(pm.get("/queue"))["items"]] == [old.id, new.id]
     assert rescore(session=db, ordering=ordering_named("newest")) == 2
     assert [i["feedback"]["id"] for i in pm.ok(pm.get("/queue"))["items"]] == [new.id, old.id]
+
+
+def test_theme_spread_lets_no_theme_flood_the_head_of_the_queue(db, pm):
+    card = [feedback(db, f"Card item {n}", uncertainty=0.99 - n / 100, themes=["card"])
+            for n in range(4)]  # fmt: skip
+    refund = feedback(db, "Refund item", uncertainty=0.6, themes=["refund"])
+    pm.ok(pm.post("/sync"))
+    order = lambda: [i["feedback"]["id"] for i in pm.ok(pm.get("/queue"))["items"]]  # noqa: E731
+    assert order() == [*(c.id for c in card), refund.id]  # by priority x uncertainty alone
+    spread = ordering_named("theme_spread")
+    assert rescore(session=db, ordering=spread) == 5
+    # The 3 best card items, then the refund one, then the 4th card item.
+    assert order() == [card[0].id, card[1].id, card[2].id, refund.id, card[3].id]
+    # A sync re-ranks: an even less sure card item pushes the third one behind the refund item.
+    newest = feedback(db, "Card item new", uncertainty=0.999, themes=["card"])
+    sync_queue(session=db, ordering=spread, uncertainty_min=0.5)
+    assert order() == [newest.id, card[0].id, card[1].id, refund.id, card[2].id, card[3].id]

@@ -7,6 +7,7 @@ import pytest
 from feedback_ai.ml.training.active import (
     kind_uncertainty,
     review_score,
+    spread_by_theme,
     theme_uncertainty,
     uncertainty,
 )
@@ -65,3 +66,32 @@ def test_a_zero_threshold_decides_nothing_and_single_label_heads_use_the_margin(
     assert theme_uncertainty(scores, zero, single_label=True) == pytest.approx(0.98)
     clear = {"card_arrival": 0.97, "card_delivery": 0.02, "refund": 0.01}
     assert theme_uncertainty(clear, zero, single_label=True) == pytest.approx(0.05)
+
+
+class TestSpreadByTheme:
+    """The diversity term: no predicted theme floods the head of the queue."""
+
+    def _order(self, scores: list[float], themes: list[str], per_theme: int) -> list[int]:
+        spread = spread_by_theme(scores, themes, per_theme=per_theme)
+        return sorted(range(len(scores)), key=lambda i: -spread[i])
+
+    def test_no_theme_takes_more_than_its_share_of_the_first_round(self) -> None:
+        # Eight very unsure "card" items would fill a plain margin-ordered batch of six.
+        scores = [0.99, 0.98, 0.97, 0.96, 0.95, 0.94, 0.93, 0.92, 0.40, 0.30, 0.20, 0.10]
+        themes = ["card"] * 8 + ["refund", "refund", "atm", "atm"]
+        first_round = self._order(scores, themes, per_theme=2)[:6]
+        picked = [themes[i] for i in first_round]
+        assert {t: picked.count(t) for t in set(picked)} == {"card": 2, "refund": 2, "atm": 2}
+        # Within a round the more unsure items come first, and the best of each theme is taken.
+        assert first_round == [0, 1, 8, 9, 10, 11]
+
+    def test_within_one_theme_the_order_is_the_review_score_order(self) -> None:
+        scores = [0.2, 0.9, 0.5, 0.7]
+        assert self._order(scores, ["x"] * 4, per_theme=3) == [1, 3, 2, 0]
+
+    def test_scores_stay_in_range_and_beyond_the_last_tier_fall_back_to_the_score(self) -> None:
+        scores = [1.0 - i / 100 for i in range(40)]
+        spread = spread_by_theme(scores, ["x"] * 40, per_theme=1)
+        assert all(0.0 <= s <= 1.0 for s in spread)
+        assert spread == sorted(spread, reverse=True)  # one theme: ranks and tiers agree
+        assert len(set(spread)) == 40  # the last tier still orders by score

@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 
 from feedback_ai.ml.training import plots
+from feedback_ai.ml.training.active import PER_THEME, spread_by_theme
 from feedback_ai.ml.training.curve import (
     CurvePoint,
     Scorer,
@@ -34,7 +35,7 @@ def data():
     return X, y, T, t
 
 
-@pytest.mark.parametrize("order", ["queue", "margin", "random"])
+@pytest.mark.parametrize("order", ["queue", "margin", "diverse", "random"])
 def test_each_batch_adds_its_labels_and_the_run_is_reproducible(data, order) -> None:
     X, y, T, t = data
     run = simulate(X, y, T, t, order=order, head="fast", batch=30, n_batches=4, seed=2)
@@ -42,6 +43,29 @@ def test_each_batch_adds_its_labels_and_the_run_is_reproducible(data, order) -> 
     assert all(0.0 <= p.macro_f1 <= 1.0 for p in run)
     assert run[-1].macro_f1 > run[0].macro_f1  # more labels, a better model
     assert run == simulate(X, y, T, t, order=order, head="fast", batch=30, n_batches=4, seed=2)
+
+
+def test_a_queue_gone_dry_leaves_the_pm_labelling_in_arrival_order(data) -> None:
+    X, y, T, t = data
+    # No item is ever that unsure: the queue holds nothing and every label comes from arrival order.
+    dry = simulate(X, y, T, t, order="queue", head="fast", batch=30, n_batches=3, seed=2,
+                   uncertainty_min=1.01)  # fmt: skip
+    random = simulate(X, y, T, t, order="random", head="fast", batch=30, n_batches=3, seed=2)
+    assert [(p.n_labels, p.macro_f1) for p in dry] == [(p.n_labels, p.macro_f1) for p in random]
+    assert [p.outside_queue for p in dry] == [0, 30, 60, 90]
+    full = simulate(X, y, T, t, order="queue", head="fast", batch=30, n_batches=3, seed=2)
+    assert all(p.outside_queue == 0 for p in full)
+
+
+def test_the_diverse_order_spreads_a_batch_over_predicted_themes(data) -> None:
+    X, y, _, _ = data
+    scorer = Scorer("fast", X[::4], y[::4], ["a", "b", "c", "d"])
+    rest = X[1::4]
+    keys = scorer.keys(rest, "queue")
+    spread = spread_by_theme(keys.tolist(), scorer.predict(rest), per_theme=PER_THEME)
+    first = np.argsort(-np.array(spread), kind="stable")[: 4 * PER_THEME]
+    _, counts = np.unique(np.array(scorer.predict(rest))[first], return_counts=True)
+    assert counts.max() <= PER_THEME
 
 
 def test_the_kind_head_orders_by_the_margin_between_its_two_best_scores(data) -> None:

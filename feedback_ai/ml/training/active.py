@@ -13,15 +13,23 @@ what the benchmark measures is what PMs get.
 - Both become an uncertainty in [0, 1] (1 = a coin toss), and the item's uncertainty is the larger.
 - The queue weights it by priority: `review_score = uncertainty * (FLOOR + (1 - FLOOR) * priority)`
   with priority in [0, 1]; the floor keeps unsure items of accounts without ARR in the queue.
+- Diversity (optional, `spread_by_theme`): margin sampling alone may spend a batch on the few
+  themes the model confuses most. Ranking items within their predicted theme by review_score,
+  `tier = rank // PER_THEME`, and ordering by (tier, review_score) lets no theme take more than
+  PER_THEME of the first (themes x PER_THEME) places; as one score in [0, 1]:
+  `(review_score + TIERS - 1 - min(tier, TIERS - 1)) / TIERS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 # Distance to a threshold at or beyond which a theme counts as settled (probabilities in [0, 1]).
 THEME_SETTLED_AT = 0.5
 PRIORITY_FLOOR = 0.2
+# Items per predicted theme in each round of spread_by_theme, and the rounds it tells apart.
+PER_THEME = 3
+TIERS = 10
 
 
 def kind_uncertainty(kind_scores: Mapping[str, float]) -> float:
@@ -68,3 +76,18 @@ def review_score(*, uncertainty: float, priority: float) -> float:
 
 def _clip(value: float) -> float:
     return min(1.0, max(0.0, float(value)))
+
+
+def spread_by_theme(
+    scores: Sequence[float], themes: Sequence[str], *, per_theme: int = PER_THEME
+) -> list[float]:
+    """Scores in [0, 1] (higher first) that take the best `per_theme` items of every predicted
+    theme before the next `per_theme` of any, each round by review_score."""
+    ranked = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+    seen: dict[str, int] = {}
+    out = [0.0] * len(scores)
+    for i in ranked:
+        rank = seen[themes[i]] = seen.get(themes[i], -1) + 1
+        tier = min(rank // per_theme, TIERS - 1)
+        out[i] = (_clip(scores[i]) + TIERS - 1 - tier) / TIERS
+    return out

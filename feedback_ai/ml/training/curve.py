@@ -10,6 +10,8 @@ every label so far after each batch, as a retrain does. Orders:
   a public dataset has no accounts or ARR.
 - `margin`: the same functions with every head read as the kind head is, i.e. the margin between
   the two best scores (`active.kind_uncertainty`); it differs from `queue` only for theme heads.
+- `diverse`: the queue's key spread over predicted themes (`active.spread_by_theme`): no theme
+  takes more than PER_THEME places before every theme has had its turn.
 - `random`: a PM labelling in arrival order.
 Ties (equal keys) are broken at random with the run's seed.
 """
@@ -28,18 +30,25 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 from feedback_ai.ml.heads.classify import MultiLabelHead, SingleLabelHead
-from feedback_ai.ml.training.active import kind_uncertainty, review_score, uncertainty
+from feedback_ai.ml.training.active import (
+    kind_uncertainty,
+    review_score,
+    spread_by_theme,
+    uncertainty,
+)
 
-ORDERS = ("queue", "margin", "random")
+ORDERS = ("queue", "margin", "diverse", "random")
 PRIORITY = 0.5
 
 
 @dataclass(frozen=True, slots=True)
 class CurvePoint:
-    """Macro-F1 on the test set after training on `n_labels` labels."""
+    """Macro-F1 on the test set after training on `n_labels` labels, `outside_queue` of which a
+    PM labelled beyond the review queue (it held fewer items than a batch)."""
 
     n_labels: int
     macro_f1: float
+    outside_queue: int = 0
 
 
 class FastThemeHead:
@@ -107,6 +116,12 @@ class Scorer:
 
     def keys(self, X: sp.csr_matrix, order: str) -> np.ndarray:
         """Each row's queue key under `order` (higher first), as the review queue computes it."""
+        return np.array(
+            [review_score(uncertainty=u, priority=PRIORITY) for u in self.unsure(X, order)]
+        )
+
+    def unsure(self, X: sp.csr_matrix, order: str) -> np.ndarray:
+        """Each row's uncertainty under `order`, as the product stores it on a prediction."""
         # predict() hands the queue scores rounded to 4 places (heads/labels.py): so do we.
         proba = np.round(self.proba(X), 4)
         thresholds = (
@@ -123,7 +138,7 @@ class Scorer:
                 u = uncertainty(
                     kind_scores={}, theme_scores=scores, thresholds=thresholds, single_label=True
                 )
-            out[i] = review_score(uncertainty=u, priority=PRIORITY)
+            out[i] = u
         return out
 
 
@@ -145,8 +160,13 @@ def simulate(
     batch: int = 200,
     n_batches: int = 10,
     seed: int = 0,
+    uncertainty_min: float = 0.0,
 ) -> list[CurvePoint]:
-    """Label `start_per_class` per class, then `n_batches` batches in `order`, retraining after each."""
+    """Label `start_per_class` per class, then `n_batches` batches in `order`, retraining after each.
+
+    The queue only holds items at least `uncertainty_min` unsure (the `review_uncertainty_min`
+    setting); once it holds less than a batch, the PM labels the rest in arrival order, and each
+    point counts those labels (`outside_queue`)."""
     if order not in ORDERS:
         raise ValueError(f"order must be one of {ORDERS}")
     rng = np.random.default_rng(seed)
@@ -155,18 +175,29 @@ def simulate(
     labelled[seed_rows(y_pool, start_per_class, rng)] = True
     arrival = rng.permutation(len(y_pool))  # random order, and the tie-break of the others
     points: list[CurvePoint] = []
+    outside = 0
     for step in range(n_batches + 1):
         rows = np.flatnonzero(labelled)
         scorer = Scorer(head, X_pool[rows], y_pool[rows], classes)
         guess = scorer.predict(X_test)
         f1 = f1_score(y_test, guess, labels=classes, average="macro", zero_division=0)
-        points.append(CurvePoint(int(labelled.sum()), round(float(f1), 4)))
+        points.append(CurvePoint(int(labelled.sum()), round(float(f1), 4), outside))
         if step == n_batches or labelled.all():
             break
         candidates = arrival[~labelled[arrival]]
         if order != "random":
-            keys = scorer.keys(X_pool[candidates], order)
-            candidates = candidates[np.argsort(-keys, kind="stable")]
+            unsure = scorer.unsure(X_pool[candidates], order)
+            queued = unsure >= uncertainty_min
+            keys = np.array([review_score(uncertainty=u, priority=PRIORITY) for u in unsure])
+            if order == "diverse":
+                themes = scorer.predict(X_pool[candidates[queued]])
+                keys[queued] = spread_by_theme(keys[queued].tolist(), themes)
+            # The queue's items by key, then (a queue gone dry) the rest as they arrived.
+            candidates = np.concatenate([
+                candidates[queued][np.argsort(-keys[queued], kind="stable")],
+                candidates[~queued],
+            ])  # fmt: skip
+            outside += max(0, min(batch, len(candidates)) - int(queued.sum()))
         labelled[candidates[:batch]] = True
     return points
 
@@ -186,6 +217,10 @@ def mean_curve(runs: list[list[CurvePoint]]) -> list[CurvePoint]:
     """The mean macro-F1 of several seeds' curves, point by point (same label counts)."""
     n = min(len(r) for r in runs)
     return [
-        CurvePoint(runs[0][k].n_labels, round(float(np.mean([r[k].macro_f1 for r in runs])), 4))
+        CurvePoint(
+            runs[0][k].n_labels,
+            round(float(np.mean([r[k].macro_f1 for r in runs])), 4),
+            round(float(np.mean([r[k].outside_queue for r in runs]))),
+        )
         for k in range(n)
     ]
