@@ -33,14 +33,13 @@ TEST_DB_ENV = "FEEDBACK_AI_TEST_DATABASE_URL"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked `postgres` belong to the PostgreSQL pass of the suite: absent from the SQLite
-    pass (deselected, not skipped), run and required in the other."""
-    if os.environ.get(TEST_DB_ENV):
-        return
-    dropped = [item for item in items if item.get_closest_marker("postgres")]
+    """Tests marked `postgres` belong to the PostgreSQL pass of the suite and tests marked `sqlite`
+    to the SQLite pass: each is absent from the other pass (deselected, not skipped)."""
+    other = "sqlite" if os.environ.get(TEST_DB_ENV) else "postgres"
+    dropped = [item for item in items if item.get_closest_marker(other)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 def require_services() -> bool:

@@ -30,11 +30,15 @@ QUERIES = [
 ]  # fmt: skip
 
 
+# The index is SQLite's (PostgreSQL searches with its trigram index, 0011): these tests belong to
+# the SQLite pass and are deselected in the PostgreSQL one.
+pytestmark = pytest.mark.sqlite
+
+
 @pytest.fixture
 def sqlite(database_url: str) -> None:
-    """The index is SQLite's (PostgreSQL searches with its trigram index, 0011)."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the FTS5 index exists on SQLite only")
+    """Guards the marker: this file must never run against another database."""
+    assert database_url.startswith("sqlite"), database_url
 
 
 def _row(masked: str, i: int) -> dict:
