@@ -7,6 +7,9 @@ seed-sized default (threshold 20,000) must keep taking the exact liblinear path.
 
 from __future__ import annotations
 
+import logging
+import threading
+
 import pytest
 from sklearn.svm import LinearSVC
 
@@ -15,7 +18,7 @@ from feedback_ai.ml.heads.solvers import PASSES
 from feedback_ai.ml.training.dataset import load_golden
 from feedback_ai.ml.training.fit import FitConfig
 from feedback_ai.ml.training.retrain import RetrainResult, retrain
-from feedback_ai.ml.training.scoring import predict_sets
+from feedback_ai.ml.training.scoring import fork_is_safe, predict_sets
 from feedback_ai.ml.training.train import TrainResult
 from tests.model.retrain_texts import NEW_THEME, NEW_THEME_LABELLED, NEW_THEME_UNSEEN, decision
 
@@ -86,3 +89,24 @@ def test_forked_workers_predict_what_the_process_itself_predicts(model: Feedback
         assert [(p.kind, p.kind_scores, p.themes, p.candidates) for p in got] == [
             (p.kind, p.kind_scores, p.themes, p.candidates) for p in own
         ]
+
+
+def test_a_process_running_other_threads_scores_without_forking(
+    model: FeedbackModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A retrain asked for over HTTP runs on a thread of the API server: forking there could
+    # leave a child waiting forever on a lock another thread held at the fork.
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert not fork_is_safe()
+        golden = load_golden()[:30]
+        with caplog.at_level(logging.INFO, logger="feedback_ai.ml.training.scoring"):
+            got = predict_sets({"m": model}, {"a": golden}, n_jobs=2, min_items=1, chunk=10)
+    finally:
+        release.set()
+        other.join()
+    assert "in this process: other threads are running" in caplog.text
+    own = predict(model, [FeedbackInput(ex.text, ex.source) for ex in golden])
+    assert [(p.kind, p.themes) for p in got["m", "a"]] == [(p.kind, p.themes) for p in own]

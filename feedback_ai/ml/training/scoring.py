@@ -10,13 +10,17 @@ Forked workers share the parent's models copy-on-write; nothing is pickled but t
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import threading
 
 from feedback_ai.ml.model import FeedbackModel
 from feedback_ai.ml.predict import predict
 from feedback_ai.ml.training.dataset import Example
 from feedback_ai.ml.types import FeedbackInput, Prediction
+
+log = logging.getLogger(__name__)
 
 # Below this many items in all, forking workers costs more than it saves.
 PARALLEL_MIN_ITEMS = 4_000
@@ -30,6 +34,15 @@ _inputs: dict[str, list[FeedbackInput]] = {}
 def _quiet_tokenizers() -> None:
     # The embeddings' tokenizer warns in each forked child that it turns its own threads off.
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+
+def fork_is_safe() -> bool:
+    """Whether this process may fork workers: only while it runs no other Python thread."""
+    # fork() copies the calling thread alone: a lock that another thread holds at that instant
+    # (the import lock, a logging handler's, a connection pool's) stays held forever in the
+    # child. A retrain asked for over HTTP runs on a thread of the API server, beside its
+    # request and watcher threads, so it scores in its own process instead.
+    return threading.active_count() == 1
 
 
 def _score(task: tuple[str, str, int, int]) -> tuple[str, str, int, list[Prediction]]:
@@ -51,7 +64,10 @@ def predict_sets(
         name: [FeedbackInput(ex.text, ex.source) for ex in items] for name, items in sets.items()
     }
     total = sum(map(len, inputs.values())) * len(models)
-    if n_jobs <= 1 or total < min_items or "fork" not in multiprocessing.get_all_start_methods():
+    parallel = n_jobs > 1 and total >= min_items
+    if parallel and not fork_is_safe():
+        log.info("scoring %d items in this process: other threads are running here", total)
+    if not parallel or not fork_is_safe() or "fork" not in multiprocessing.get_all_start_methods():
         return {
             (role, name): predict(model, items)
             for role, model in models.items()
