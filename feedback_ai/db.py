@@ -107,6 +107,10 @@ def _json_dumps(value: Any) -> str:
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
+# Idle SQLite connections kept open for reuse (more are opened on demand, never waited for).
+SQLITE_POOL_SIZE = 20
+
+
 def make_engine(url: str, *, busy_timeout_ms: int = 5_000, connect_timeout_s: int = 5) -> Engine:
     """An engine for SQLite (WAL, busy timeout, foreign keys) or PostgreSQL (psycopg 3)."""
     url = normalize_url(url)
@@ -127,6 +131,14 @@ def make_engine(url: str, *, busy_timeout_ms: int = 5_000, connect_timeout_s: in
     engine = create_engine(
         url,
         connect_args={"check_same_thread": False, "timeout": busy_timeout_ms / 1000},
+        # A SQLite connection is an open file in this process, so the pool has no server to
+        # protect; what bounds the connections in use is the threads that can hold one (the
+        # request thread pool and a few workers). With the default cap (5 + 10 overflow, 30 s
+        # wait), a retry storm of 30 posts made requests queue for a connection instead of the
+        # write lock and answered 503 after 30 s (CI, tests/attacks/test_retry_storm.py). Waits
+        # belong to the write lock, which has its own timeout and error.
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=-1,
         **_JSON,
     )
 

@@ -60,3 +60,31 @@ def test_unavailable_database_logs_the_underlying_error(
         r = TestClient(app).get("/read")
     assert r.status_code == 503 and r.json()["code"] == "database_unavailable"
     assert "unable to open database file" in caplog.text
+
+
+def test_sqlite_never_makes_a_request_wait_for_a_pooled_connection(tmp_path) -> None:
+    """As many threads as the request thread pool (40) each hold a connection at once.
+
+    With SQLAlchemy's default cap (5 + 10 overflow) the 16th waited up to 30 s and its request
+    answered 503 (seen in CI in the storm above); waits belong to the write lock instead.
+    """
+    import threading
+
+    from feedback_ai.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path}/pool.db")
+    holders = 40
+    # Each thread keeps its connection until all have one: a capped pool breaks the barrier.
+    barrier = threading.Barrier(holders, timeout=20)
+    held: list[int] = []
+
+    def hold() -> None:
+        with engine.connect() as conn:
+            held.append(conn.exec_driver_sql("SELECT 1").scalar_one())
+            barrier.wait()
+
+    with ThreadPoolExecutor(max_workers=holders) as pool:
+        list(pool.map(lambda _: hold(), range(holders)))
+    assert held == [1] * holders
+    assert engine.pool.size() <= 20  # idle connections kept for reuse stay bounded
+    engine.dispose()
