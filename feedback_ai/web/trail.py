@@ -54,6 +54,42 @@ def plain(value: Any) -> str:
     return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
 
 
+# What an audit entry or a decision did, in words; the stored codes stay as they are.
+AUDIT_WORDS = {
+    "requirement.update": "Edited the requirement",
+    "requirement.merge": "Merged requirements",
+}
+DECISION_VERBS = {
+    "accept": "Accepted", "merge": "Merged", "reject": "Rejected", "edit": "Edited",
+    "relabel": "Relabelled", "duplicate": "Marked duplicate", "undo": "Undid",
+}  # fmt: skip
+DECISION_FIELDS = {
+    ("candidate", "requirement"): "which requirement the evidence supports",
+    ("candidate", "statement"): "the candidate's statement",
+    ("requirement", "title"): "the requirement's title",
+    ("requirement", "themes"): "the requirement's themes",
+    ("feedback", "kind"): "the feedback's kind",
+    ("feedback", "themes"): "the feedback's themes",
+    ("item", "status"): "the review status",
+    ("item", "duplicate_of"): "the item it duplicates",
+}
+
+
+def _words(code: str) -> str:
+    return code.replace("_", " ").replace(".", " ")
+
+
+def audit_words(action: str) -> str:
+    """An audit action in words ("requirement.merge" -> "Merged requirements")."""
+    return AUDIT_WORDS.get(action) or _words(action).capitalize()
+
+
+def decision_words(action: str, subject_type: str, field: str) -> str:
+    """A decision in words: "Merged: which requirement the evidence supports"."""
+    verb = DECISION_VERBS.get(action) or _words(action).capitalize()
+    return f"{verb}: {DECISION_FIELDS.get((subject_type, field)) or _words(field)}"
+
+
 def _named(requirement_id: Any, titles: dict[str, str]) -> Part:
     if not isinstance(requirement_id, str):
         return Part("no requirement")
@@ -100,7 +136,7 @@ def audit_trail(
     for a in entries:
         into = _merged_into(a)
         detail = (Part("into "), _named(into, titles)) if into else (Part(plain(a.detail)),)
-        rows.append(TrailRow(a.at, a.actor, a.action, detail))
+        rows.append(TrailRow(a.at, a.actor, audit_words(a.action), detail))
     for d in decided:
         if d.field == "requirement":
             moved: tuple[Part, ...] = (_named(d.before, titles), Part(" → "),
@@ -109,5 +145,6 @@ def audit_trail(
             moved = (Part(f"{plain(d.before)} → {plain(d.value)}"),)
         why = (Part(f" ({d.reason}{': ' + d.note if d.note else ''})"),) if d.reason else ()
         rows.append(TrailRow(d.decided_at, f"{d.decided_by} ({d.decided_role})",
-                             f"{d.action} {d.subject_type}.{d.field}", moved + why))  # fmt: skip
+                             decision_words(d.action, d.subject_type, d.field),
+                             moved + why))  # fmt: skip
     return sorted(rows, key=lambda r: r.at, reverse=True)[:limit]

@@ -135,5 +135,5 @@ def test_accepting_a_requirement_from_its_page_is_recorded(
                    follow_redirects=False)  # fmt: skip
     assert done.status_code == 303
     html = ui.get(f"/ui/requirements/{rid}").text
-    assert "requirement.update" in html and "reviewer" in html.split('id="audit"')[1]
+    assert "Edited the requirement" in html and "reviewer" in html.split('id="audit"')[1]
     assert 'class="status status-accepted"' in html

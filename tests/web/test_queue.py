@@ -47,7 +47,10 @@ def test_accept_needs_csrf_and_the_current_version(
     )
     rid = ok.json()["item"]["requirement"]["id"]
     trail = ui.get(f"/ui/requirements/{rid}").text.split('id="audit"')[1]
-    assert "accept candidate.requirement" in trail and "reviewer (reviewer)" in trail
+    assert (
+        "Accepted: which requirement the evidence supports" in trail
+        and "reviewer (reviewer)" in trail
+    )
     stale = ui.post(f"/ui/queue/items/{item.id}/reject",
                     json={"version": item.version, "reason": "spam"},
                     headers={"X-CSRF-Token": csrf})  # fmt: skip

@@ -61,7 +61,8 @@ def test_the_trail_names_requirements_by_title_and_links_their_ids(
     assert f"into {dark_link}" in trail  # the requirement merged
     shown = _text(trail)
     assert dark not in shown and night not in shown  # ids only in links and tooltips
-    assert "merge candidate.requirement" in shown and "requirement.merge" in shown
+    assert "Merged: which requirement the evidence supports" in shown
+    assert "Merged requirements" in shown and "requirement.merge" not in shown
     source = ui.get(f"/ui/requirements/{night}").text
     assert f'into <a href="/ui/requirements/{dark}" title="{dark}">Add a dark mode</a>' in source
 
@@ -123,3 +124,12 @@ def test_words_for_counts_and_recorded_values() -> None:
         plain({"status": "accepted", "themes": ["sso", "ui"]})
         == "status: accepted; themes: sso, ui"
     )
+
+
+def test_trail_codes_are_said_in_words_even_when_new() -> None:
+    from feedback_ai.web.trail import audit_words, decision_words
+
+    assert audit_words("requirement.merge") == "Merged requirements"
+    assert audit_words("requirement.split_off") == "Requirement split off"  # no mapping yet
+    assert decision_words("relabel", "feedback", "kind") == "Relabelled: the feedback's kind"
+    assert decision_words("snooze", "item", "snoozed_until") == "Snooze: snoozed until"
