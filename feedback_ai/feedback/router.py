@@ -17,12 +17,10 @@ from feedback_ai.deps import (
     ApiKeyDep,
     IdPath,
     IngestKeyDep,
-    LinkerDep,
-    MetricsDep,
+    IngestServicesDep,
     PredictorDep,
     ReaderKeyDep,
     SessionDep,
-    SettingsDep,
     ThemeNamesDep,
 )
 from feedback_ai.feedback import budget, convert, ingest, service
@@ -61,13 +59,11 @@ async def create_feedback(
     response: Response,
     session: SessionDep,
     key: IngestKeyDep,
-    predictor: PredictorDep,
-    names: ThemeNamesDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-    linker: LinkerDep,
+    services: IngestServicesDep,
 ) -> FeedbackPublic:
     """Store and classify one item: 201 when new, 200 when (source, external_id) was seen."""
+    predictor, names, settings = services.predictor, services.theme_names, services.settings
+    metrics, linker = services.metrics, services.linker
     check = partial(budget.check_text, body.text, limit=settings.max_text_chars)
     # Non-ASCII text is normalised to be measured: a few ms for 20,000 characters, off the loop.
     if body.text.isascii():
@@ -106,13 +102,11 @@ async def create_feedback_batch(
     body: FeedbackBatchCreate,
     session: SessionDep,
     key: IngestKeyDep,
-    predictor: PredictorDep,
-    names: ThemeNamesDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
-    linker: LinkerDep,
+    services: IngestServicesDep,
 ) -> FeedbackBatchResult:
     """Store up to 1,000 items; each gets a result or its own error, at its own index."""
+    predictor, names, settings = services.predictor, services.theme_names, services.settings
+    metrics, linker = services.metrics, services.linker
     if len(body.items) > settings.max_batch_items:
         message = f"a batch holds at most {settings.max_batch_items} items; got {len(body.items)}"
         raise ApiError(
@@ -282,12 +276,11 @@ def read_feedbacks(
 async def classify(
     body: ClassifyRequest,
     _key: IngestKeyDep,
-    predictor: PredictorDep,
-    names: ThemeNamesDep,
-    settings: SettingsDep,
-    metrics: MetricsDep,
+    services: IngestServicesDep,
 ) -> ClassifyResponse:
     """Classify texts without storing anything."""
+    predictor, names, settings = services.predictor, services.theme_names, services.settings
+    metrics = services.metrics
     lengths = await to_thread.run_sync(partial(_text_lengths, body, settings.max_text_chars))
     budget.check_request(lengths, limit=settings.max_request_chars)
     inputs = [FeedbackInput(text=item.text, source=item.source) for item in body.items]

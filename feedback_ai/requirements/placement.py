@@ -135,7 +135,7 @@ def _match(
     batch: Batch,
 ) -> tuple[Requirement | str, float]:  # fmt: skip
     """The requirement the index opened for this candidate, or the key of the one it joined."""
-    match = state.index.match(statement, sentence=cand.masked_sentence, new_key=new_id())
+    match = state.index.match(statement, sentence=cand.masked_sentence, key_factory=new_id)
     if not match.created:
         return match.key, match.score
     req = Requirement(

@@ -6,7 +6,7 @@ import hashlib
 import heapq
 import math
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from itertools import pairwise
 from typing import Any
@@ -107,8 +107,12 @@ class RequirementIndex:
         """Profile norm, recomputed when the profile changed or 5% more statements were seen."""
         size, norm = self._norms[slot]
         if size < 0 or self._seen > size * 1.05 + 1:
-            profile = self._profiles[slot]
-            norm = math.sqrt(sum((_tf(w) * self._idf(t)) ** 2 for t, w in profile.items())) or 1.0
+            profile, df, log, seen = self._profiles[slot], self._df, math.log, self._seen + 1
+            # _tf(w) * _idf(t), written out: the two calls per term were most of a match's time.
+            norm = math.sqrt(sum(
+                ((1.0 + log(w) if w >= 1 else w) * (log(seen / (df.get(t, 0) + 1)) + 1.0)) ** 2
+                for t, w in profile.items()
+            )) or 1.0  # fmt: skip
             self._norms[slot] = (self._seen, norm)
         return norm
 
@@ -126,11 +130,17 @@ class RequirementIndex:
     def add(self, statement: str, *, key: str | None = None, sentence: str | None = None) -> str:
         """Open a new requirement from a statement and return its key."""
         key = key or self.new_key(statement)
+        return self._add(statement, key, sentence, self._analyse(statement, sentence))
+
+    def _add(
+        self, statement: str, key: str, sentence: str | None,
+        analysed: tuple[list[str], dict[str, float]],
+    ) -> str:  # fmt: skip
         if key in self._slot:
             raise DataError(
                 f"requirement key {key!r} is already indexed; use extend() to add members"
             )
-        tokens, feats = self._analyse(statement, sentence)
+        tokens, feats = analysed
         self._count(feats)
         slot = len(self._keys)
         self._keys.append(key)
@@ -149,8 +159,12 @@ class RequirementIndex:
         slot = self._slot.get(key)
         if slot is None:
             raise DataError(f"unknown requirement key {key!r}; add() it first")
+        self._extend(slot, statement, sentence, self._analyse(statement, sentence)[1])
+
+    def _extend(
+        self, slot: int, statement: str, sentence: str | None, feats: dict[str, float]
+    ) -> None:
         self._members[slot] += 1
-        _, feats = self._analyse(statement, sentence)
         self._count(feats)
         if self._members[slot] > self.config.profile_members:
             return
@@ -171,8 +185,13 @@ class RequirementIndex:
         self, statement: str, *, sentence: str | None = None, k: int = 5
     ) -> list[tuple[str, float]]:
         """The k best requirements for a statement, as (key, combined score), best first."""
+        return self._search(self._analyse(statement, sentence), k)
+
+    def _search(
+        self, analysed: tuple[list[str], dict[str, float]], k: int
+    ) -> list[tuple[str, float]]:
         cfg = self.config
-        tokens, feats = self._analyse(statement, sentence)
+        tokens, feats = analysed
         probe = sorted(
             (t for t in feats if " " not in t and t in self._postings),
             key=lambda t: (len(self._postings[t]), t),
@@ -184,10 +203,14 @@ class RequirementIndex:
         qtf = {t: _tf(w) * idf[t] * idf[t] for t, w in feats.items()}
         qnorm = math.sqrt(sum((_tf(w) * idf[t]) ** 2 for t, w in feats.items())) or 1.0
         qtext = " ".join(tokens)
-        scored = []
+        scored, log = [], math.log
         for slot in shortlist:
             profile = self._profiles[slot]
-            dot = sum(w * _tf(profile[t]) for t, w in qtf.items() if t in profile)
+            dot = sum(
+                w * (1.0 + log(p) if p >= 1 else p)  # w * _tf(p), written out (hot loop)
+                for t, w in qtf.items()
+                if (p := profile.get(t)) is not None
+            )
             cosine = dot / (qnorm * self._norm(slot))
             ratio = fuzz.token_sort_ratio(qtext, self._fuzzy_text[slot]) / 100.0
             score = (1 - cfg.fuzzy_weight) * cosine + cfg.fuzzy_weight * ratio
@@ -217,15 +240,23 @@ class RequirementIndex:
         return [slot for _, slot in order[:k]]
 
     def match(
-        self, statement: str, *, sentence: str | None = None, new_key: str | None = None
-    ) -> Match:
-        """Join the best requirement above threshold or open a new one: (key, score, created)."""
-        hits = self.search(statement, sentence=sentence, k=1)
+        self, statement: str, *, sentence: str | None = None, new_key: str | None = None,
+        key_factory: Callable[[], str] | None = None,
+    ) -> Match:  # fmt: skip
+        """Join the best requirement above threshold or open a new one: (key, score, created).
+
+        The key of a new requirement is `new_key`, else `key_factory()` (called only then),
+        else derived from the statement.
+        """
+        # Analysed once for the search and the add or extend that follows (a third of a match).
+        analysed = self._analyse(statement, sentence)
+        hits = self._search(analysed, 1)
         if hits and hits[0][1] >= self.config.threshold:
             key, score = hits[0]
-            self.extend(key, statement, sentence=sentence)
+            self._extend(self._slot[key], statement, sentence, analysed[1])
             return Match(key=key, score=score, created=False)
-        key = self.add(statement, key=new_key, sentence=sentence)
+        key = new_key or (key_factory() if key_factory is not None else self.new_key(statement))
+        self._add(statement, key, sentence, analysed)
         return Match(key=key, score=hits[0][1] if hits else 0.0, created=True)
 
     def consolidate(self, statements: Iterable[str]) -> list[Match]:
