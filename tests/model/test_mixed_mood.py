@@ -35,6 +35,9 @@ class TestMinimumFunctionality:
             "love the game!! please add a way to play with friends",
             "meh. no way to sort by date which is annoying, please add that",
             "works fine. wish it had a widget for the home screen",
+            # Asks worded as something absent (features/cues.py, the "absent" family).
+            "great scanner app, the only thing i miss is saving straight to google drive",
+            "nice music player but it lacks an equalizer 🎧",
         ],
     )
     def test_ask_in_a_mood_is_a_feature_request(self, model, text: str) -> None:

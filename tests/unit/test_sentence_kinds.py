@@ -53,3 +53,16 @@ def test_item_without_a_trace_of_the_kind_is_not_overruled() -> None:
     assert decide("praise", CLASSES, proba, item) == ("praise", None)
     item[0], item[4] = 0.3, 0.59
     assert decide("praise", CLASSES, proba, item) == ("bug", 1)
+
+
+def test_ask_cues_open_a_clause_in_run_on_reviews() -> None:
+    assert _segments("great app love it i really miss the undo button") == [
+        "great app love it",
+        "i really miss the undo button",
+    ]
+    assert _segments("nice game please add more levels") == ["nice game", "please add more levels"]
+
+
+def test_a_lone_contrast_word_is_not_a_clause() -> None:
+    # "but" before "i miss" would otherwise be cut off as a clause of its own.
+    assert _segments("fun app but i miss the old icons") == ["fun app", "but i miss the old icons"]

@@ -1,4 +1,4 @@
-"""Feature extraction: word and character TF-IDF, static embeddings and the item source."""
+"""Feature extraction: word and character TF-IDF, static embeddings, ask/defect cues and the source."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from feedback_ai.ml.features import embeddings
+from feedback_ai.ml.features.cues import cue_block
 from feedback_ai.ml.features.fastvec import FastTfidf
 from feedback_ai.ml.text.pii import PII_PLACEHOLDERS
 from feedback_ai.ml.types import SOURCES
@@ -31,6 +32,8 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         use_embeddings: bool = True,
         embedding_weight: float = 2.0,
         use_source: bool = True,
+        use_cues: bool = False,
+        cue_weight: float = 0.5,
         min_df: int = 1,
         max_features: int | None = 300_000,
     ) -> None:
@@ -40,6 +43,8 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
         self.use_embeddings = use_embeddings
         self.embedding_weight = embedding_weight
         self.use_source = use_source
+        self.use_cues = use_cues
+        self.cue_weight = cue_weight
         self.min_df = min_df
         self.max_features = max_features
 
@@ -82,6 +87,8 @@ class FeedbackFeaturizer(TransformerMixin, BaseEstimator):
             blocks.append(char.transform(_without_placeholders(lowered)))
         if self.use_embeddings:
             blocks.append(embeddings.encode(_without_placeholders(texts)) * self.embedding_weight)
+        if getattr(self, "use_cues", False):  # featurizers pickled before cues have none
+            blocks.append(cue_block(texts, weight=self.cue_weight))
         if self.use_source:
             blocks.append(_source_onehot(sources, len(texts)))
         return hstack_rows(blocks, len(texts))

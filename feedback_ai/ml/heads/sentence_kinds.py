@@ -32,13 +32,16 @@ ACTIONABLE_KINDS = ("bug", "feature_request")
 # (0.5/0.6/0.7 x 0/0.05/0.1/0.2) as the most permissive pair that costs no golden-set kind accuracy.
 SEGMENT_THRESHOLD = 0.7
 ITEM_FLOOR = 0.1
-# Contrast words that open a clause with its own intent; the word itself starts the new clause.
+# Contrast words and ask cues ("please", "would be", "i miss", "lack of") that open a clause with its
+# own intent in run-on reviews; the word itself starts the new clause.
 _CLAUSE = re.compile(
     r"(?:,|;|\s)\s*(?=(?:but|however|except|although|though|only problem|only issue|"
-    r"only thing|other than that|apart from that|one thing|wish)\b)",
+    r"only thing|other than that|apart from that|one thing|wish|please|pls|would be|would love|"
+    r"could you|can you|i miss|i really miss|lack of|lacks)\b)",
     re.IGNORECASE,
 )
-# Pieces shorter than this ("ok", "but") are not cut off: they carry no intent of their own.
+# Pieces shorter than this, or of one word ("ok", "but" before "i miss"), are not cut off: they
+# carry no intent of their own.
 _MIN_CLAUSE = 4
 
 
@@ -49,7 +52,8 @@ def segment_spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int
         cut = start
         for match in _CLAUSE.finditer(text, start, end):
             at = match.end()
-            if at - cut >= _MIN_CLAUSE and end - at >= _MIN_CLAUSE:
+            piece = text[cut : match.start()]
+            if len(piece) >= _MIN_CLAUSE and len(piece.split()) > 1 and end - at >= _MIN_CLAUSE:
                 out.append((cut, match.start()))
                 cut = at
         out.append((cut, end))

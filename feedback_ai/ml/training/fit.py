@@ -29,6 +29,9 @@ class FitConfig:
     use_chars: bool = True
     use_embeddings: bool = True
     embedding_weight: float = 2.0
+    # Ask/defect cue families as features (features/cues.py), and the value of a present cue.
+    use_cues: bool = True
+    cue_weight: float = 0.5
     # Share of the out-of-fold macro-F1 kind biases applied (0 turns them off).
     kind_bias_shrink: float = 0.5
     # Single-label themes: share of the out-of-scope examples (items with no theme) to leave out.
@@ -143,6 +146,8 @@ def fit_model(
         use_chars=config.use_chars,
         use_embeddings=config.use_embeddings,
         embedding_weight=config.embedding_weight,
+        use_cues=config.use_cues,
+        cue_weight=config.cue_weight,
     )
     large = config.is_large(len(examples))
     # The exact path's values are the heads' defaults: converged, 3 folds, one thread.
