@@ -17,8 +17,8 @@ from feedback_ai.feedback.models import CandidateRequirement
 from feedback_ai.ids import new_id
 from feedback_ai.ml import mask_pii
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
-from feedback_ai.review.decisions import _chunks, table
 from feedback_ai.review.models import ReviewItem, ReviewItemTheme
+from feedback_ai.review.sql import chunks, table
 
 Values = Mapping[str, Any]  # subject id -> decided value
 # Bulk statements need not refresh objects loaded in the session: callers reload what they show.
@@ -35,7 +35,7 @@ def _by_value(values: Values) -> dict[Any, list[str]]:
 def _set_items(session: Session, column: Any, values: Values, **fields: Any) -> None:
     for key, ids in _by_value(values).items():
         value = list(key) if isinstance(key, tuple) else key
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             session.execute(
                 update(ReviewItem).where(column.in_(chunk)).values(**{k: value for k in fields}),
                 execution_options=NO_SYNC,
@@ -44,7 +44,7 @@ def _set_items(session: Session, column: Any, values: Values, **fields: Any) -> 
 
 def _feedback_themes(session: Session, values: Values) -> None:
     _set_items(session, ReviewItem.feedback_id, values, themes=True)
-    for chunk in _chunks(list(values)):
+    for chunk in chunks(list(values)):
         rows = session.execute(
             select(ReviewItem.id, ReviewItem.feedback_id).where(ReviewItem.feedback_id.in_(chunk))
         ).all()
@@ -73,7 +73,7 @@ def _candidate_statement(session: Session, values: Values) -> None:
 
 def _candidate_requirement(session: Session, values: Values) -> None:
     """Evidence of each candidate moves to the decided requirement (or goes, when rejected)."""
-    for chunk in _chunks(list(values)):
+    for chunk in chunks(list(values)):
         current = dict(
             session.execute(
                 select(RequirementEvidence.candidate_id, RequirementEvidence.requirement_id)

@@ -17,12 +17,11 @@ from feedback_ai.requirements.models import RequirementEvidence
 from feedback_ai.review import actions as act
 from feedback_ai.review.actions import ReviewError
 from feedback_ai.review.apply import NO_SYNC
-from feedback_ai.review.decisions import Change, _chunks
+from feedback_ai.review.decisions import Change
 from feedback_ai.review.models import ReviewItem
 from feedback_ai.review.queue import free_for, matching_ids
 from feedback_ai.review.schemas import BulkBody, BulkPreview, BulkResult
-
-CHUNK = 1_000
+from feedback_ai.review.sql import chunks
 
 
 def _ids(session: Session, body: BulkBody, key: ApiKey, now: datetime) -> list[str]:
@@ -30,7 +29,7 @@ def _ids(session: Session, body: BulkBody, key: ApiKey, now: datetime) -> list[s
     if body.filter is not None:
         return matching_ids(session=session, f=body.filter, key_id=key.id, now=now)
     out: list[str] = []
-    for chunk in _chunks(sorted(set(body.ids or []))):
+    for chunk in chunks(sorted(set(body.ids or []))):
         out += session.scalars(
             select(ReviewItem.id).where(ReviewItem.id.in_(chunk), ReviewItem.status == "pending",
                                         free_for(key.id, now))
@@ -110,7 +109,7 @@ def bulk_run(*, session: Session, body: BulkBody, key: ApiKey, now: datetime) ->
                               f"{len(ids)} items match now, not {body.confirm_count}; "
                               "preview again")  # fmt: skip
         batch, done = new_id(), 0
-        for chunk in _chunks(ids):
+        for chunk in chunks(ids):
             items = list(session.execute(select(*_columns(body)).where(ReviewItem.id.in_(chunk))))
             changes = _changes(session, body, items)
             touched = sorted({c.item_id for c in changes if c.item_id})

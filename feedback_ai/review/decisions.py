@@ -7,12 +7,12 @@ suggested_title/suggested_themes); the product shows the active decision, else t
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select, tuple_, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
 
 from feedback_ai.auth.models import ApiKey
@@ -20,8 +20,8 @@ from feedback_ai.db import utcnow
 from feedback_ai.feedback.models import CandidateRequirement
 from feedback_ai.ids import new_id
 from feedback_ai.review.models import ReviewDecision
+from feedback_ai.review.sql import chunks, table
 
-CHUNK = 500
 ACTIVE = (ReviewDecision.superseded_by.is_(None), ReviewDecision.action != "undo")
 
 
@@ -57,22 +57,12 @@ class Change:
     note: str | None = None
 
 
-def table(model: type) -> Table:
-    """The Core table of a mapped class, for bulk statements without per-row ORM work."""
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(values), CHUNK):
-        yield values[i : i + CHUNK]
-
-
 def active_decisions(
     *, session: Session, subject_type: str, field: str, subject_ids: Sequence[str]
 ) -> dict[str, ReviewDecision]:
     """The active decision of each subject on `field`, for those that have one."""
     out: dict[str, ReviewDecision] = {}
-    for chunk in _chunks(list(dict.fromkeys(subject_ids))):
+    for chunk in chunks(list(dict.fromkeys(subject_ids))):
         query = select(ReviewDecision).where(
             ReviewDecision.subject_type == subject_type, ReviewDecision.field == field,
             ReviewDecision.subject_id.in_(chunk), *ACTIVE,
@@ -104,7 +94,7 @@ def record(
     ]  # fmt: skip
     by_key = {(r["subject_type"], r["subject_id"], r["field"]): r["id"] for r in rows}
     types, fields = {k[0] for k in by_key}, {k[2] for k in by_key}
-    for chunk in _chunks(list({k[1] for k in by_key if k not in fresh})):
+    for chunk in chunks(list({k[1] for k in by_key if k not in fresh})):
         # Plain IN lists on the (subject_type, subject_id, field) index; exact keys checked here.
         prior = session.execute(
             select(ReviewDecision.id, ReviewDecision.subject_type, ReviewDecision.subject_id,
@@ -161,7 +151,7 @@ def link_decisions(
     PM's placement instead of the model's.
     """
     out: dict[str, list[LinkDecision]] = defaultdict(list)
-    for chunk in _chunks(list(feedback_ids)):
+    for chunk in chunks(list(feedback_ids)):
         rows = session.execute(
             select(
                 CandidateRequirement.feedback_id, CandidateRequirement.masked_sentence,

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from feedback_ai.db import utcnow
 from feedback_ai.feedback.models import Prediction
 from feedback_ai.review import shown
-from feedback_ai.review.decisions import _chunks, table
 from feedback_ai.review.models import ReviewItem, ReviewItemTheme
 from feedback_ai.review.ordering import Inputs, Ordering
+from feedback_ai.review.sql import chunks, table
 
 OPEN = ("pending", "superseded")
 
@@ -79,7 +79,7 @@ def refresh_items(*, session: Session, rows: list[dict]) -> tuple[int, int]:
                 version=bindparam("new_version"), updated_at=utcnow())
     )  # fmt: skip
     done, left = 0, 0
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         session.execute(stmt, list(chunk))
         wanted = {r["item_id"]: r for r in chunk}
         applied: list[Any] = [

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.functions import FunctionElement
 
 from feedback_ai.feedback.models import Prediction, PredictionTheme
-from feedback_ai.review.decisions import _chunks
 from feedback_ai.review.models import ReviewDecision
+from feedback_ai.review.sql import chunks
 from feedback_ai.themes.models import ThemeLabel
 
 Source = Literal["decision", "model"]
@@ -188,7 +188,7 @@ def load(*, session: Session, feedback_ids: Sequence[str]) -> dict[str, Shown]:
     preds: dict[str, tuple[str | None, list[tuple[str, float]]]] = {}
     decs: dict[str, dict[str, ReviewDecision]] = {}
     labels: dict[str, list[tuple[str, datetime]]] = {}
-    for chunk in _chunks(list(dict.fromkeys(feedback_ids))):
+    for chunk in chunks(list(dict.fromkeys(feedback_ids))):
         rows = session.execute(
             select(Prediction.feedback_id, Prediction.kind, PredictionTheme.theme_id,
                    PredictionTheme.score)

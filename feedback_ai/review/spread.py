@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from feedback_ai.db import serialized_writes
 from feedback_ai.ml.training.active import spread_by_theme
-from feedback_ai.review.decisions import _chunks, table
 from feedback_ai.review.models import ReviewItem
 from feedback_ai.review.ordering import Inputs, Ordering
+from feedback_ai.review.sql import chunks, table
 
 
 def respread(*, session: Session, ordering: Ordering) -> int:
@@ -41,7 +41,7 @@ def respread(*, session: Session, ordering: Ordering) -> int:
     t = table(ReviewItem)
     stmt = t.update().where(t.c.id == bindparam("item_id")).values(score=bindparam("score"))
     with serialized_writes(session):
-        for chunk in _chunks(moved):
+        for chunk in chunks(moved):
             session.execute(stmt, list(chunk))
         session.commit()
     return len(moved)

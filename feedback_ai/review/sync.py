@@ -15,7 +15,7 @@ from feedback_ai.db import serialized_writes, utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Feedback, Prediction, PredictionTheme
 from feedback_ai.ids import new_id
 from feedback_ai.review import refresh, shown
-from feedback_ai.review.decisions import ACTIVE, _chunks, table
+from feedback_ai.review.decisions import ACTIVE
 from feedback_ai.review.models import ReviewDecision, ReviewItem, ReviewItemTheme
 from feedback_ai.review.ordering import (
     Inputs,
@@ -25,6 +25,7 @@ from feedback_ai.review.ordering import (
     proposal_priority,
 )
 from feedback_ai.review.spread import respread
+from feedback_ai.review.sql import chunks, table
 from feedback_ai.themes.models import ThemeProposal
 
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ def _has_item(item_type: str, subject: Any) -> Any:
 
 def prediction_themes(session: Session, pred_ids: list[str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for chunk in _chunks(pred_ids):
+    for chunk in chunks(pred_ids):
         rows = session.execute(
             select(PredictionTheme.prediction_id, PredictionTheme.theme_id)
             .where(PredictionTheme.prediction_id.in_(chunk))
@@ -96,7 +97,7 @@ def _decided_sentence() -> Any:
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         session.execute(table(ReviewItem).insert(), chunk)
         themes = [{"item_id": r["id"], "theme_id": t} for r in chunk for t in r["themes"]]
         if themes:
@@ -243,7 +244,7 @@ def rescore(*, session: Session, ordering: Ordering) -> int:
         table_.update().where(table_.c.id == bindparam("item_id")).values(score=bindparam("score"))
     )
     with serialized_writes(session):
-        for chunk in _chunks(scores):
+        for chunk in chunks(scores):
             session.execute(stmt, list(chunk))
         session.commit()
     respread(session=session, ordering=ordering)

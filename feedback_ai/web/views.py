@@ -17,7 +17,7 @@ from feedback_ai.ml import FeedbackModel, resolve_model_dir
 from feedback_ai.ml.themes.trends import bucket_counts
 from feedback_ai.requirements import service
 from feedback_ai.requirements.models import RequirementEvidence
-from feedback_ai.review.decisions import ACTIVE
+from feedback_ai.review.decisions import ACTIVE, active_decisions
 from feedback_ai.review.models import ReviewDecision
 from feedback_ai.web.charts import BarChart, bar_chart
 from feedback_ai.web.format import Highlighted, highlight, highlight_sentence
@@ -37,6 +37,8 @@ class EvidenceRow:
     received: str
     score: float  # how closely it matched the requirement when it joined
     opened: bool  # it opened the requirement: it matched nothing, so `score` means nothing
+    # A PM put it here ("merged by ann"): it was stored with a score of 1, which means nothing.
+    placed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,22 @@ def _opener(
     return next((ev for ev in evidence if ev.statement == req.suggested_title), None)
 
 
+PLACED = {"merge": "merged", "accept": "accepted"}
+
+
+def _placed_by(decisions: dict[str, ReviewDecision], candidate_id: str | None) -> str | None:
+    """Who put the candidate where its evidence is: its active placement decision, in words.
+
+    Evidence a PM placed is stored with score 1 (placement.py and review/apply.py), which would
+    read as a perfect match; a placement confirmed where the model had put it is scored 1 after
+    the next relink too. Either way the decision, not a score, is what put it there.
+    """
+    d = decisions.get(candidate_id or "")
+    if d is None or d.value is None:
+        return None
+    return f"{PLACED.get(d.action, 'placed')} by {d.decided_by}"
+
+
 def requirement_page(
     *, session: Session, requirement_id: str, admin: bool
 ) -> RequirementPage | None:
@@ -95,6 +113,8 @@ def requirement_page(
     cands = {c.id: c for c in session.scalars(
         select(CandidateRequirement).where(CandidateRequirement.id.in_(cand_ids)))}  # fmt: skip
     opener = _opener(view.requirement, evidence)
+    placements = active_decisions(session=session, subject_type="candidate", field="requirement",
+                                  subject_ids=sorted(cand_ids))  # fmt: skip
     rows: list[EvidenceRow] = []
     per_account: dict[str, tuple[int, float | None]] = {}
     for ev in evidence:
@@ -104,7 +124,7 @@ def requirement_page(
             fb.id, _shown(fb, cands.get(ev.candidate_id or ""), ev.start, ev.end, ev.sentence,
                           admin=admin),
             ev.statement, account, fb.arr, fb.source, fb.received_at.date().isoformat(), ev.score,
-            ev is opener,
+            ev is opener, _placed_by(placements, ev.candidate_id),
         ))  # fmt: skip
         if account:
             n, arr = per_account.get(account, (0, None))

@@ -27,6 +27,17 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
 
 
+def _merge_in(ui: TestClient, keys: dict[str, str], db: Session, *, statement: str,
+              into: str) -> None:  # fmt: skip
+    """A reviewer merges the queued candidate whose statement is like `statement` into `into`."""
+    sync(db)
+    item = db.scalars(select(ReviewItem).where(ReviewItem.statement.like(statement))).one()
+    csrf = login(ui, keys["reviewer"])
+    moved = ui.post(f"/ui/queue/items/{item.id}/merge", headers={"X-CSRF-Token": csrf},
+                    json={"version": item.version, "requirement_id": into})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+
+
 def test_the_evidence_that_opened_a_requirement_says_so_instead_of_a_score(
     ui: TestClient, keys: dict[str, str], seed
 ) -> None:
@@ -39,18 +50,31 @@ def test_the_evidence_that_opened_a_requirement_says_so_instead_of_a_score(
     assert "Globex" in second and re.search(r"match \d\.\d\d", second)
 
 
+def test_evidence_a_pm_merged_in_names_who_instead_of_a_perfect_match(
+    ui: TestClient, keys: dict[str, str], seed, db: Session
+) -> None:
+    dark = seed("Please add a dark mode.", ["Add a dark mode"], account="Acme")
+    assert seed("Dark mode please, my eyes hurt.", ["Add a dark mode"], account="Globex") == dark
+    night = seed("A night theme for the dashboard would help.", ["Night theme for dashboards"],
+                 account="Initech")  # fmt: skip
+    assert night != dark
+    _merge_in(ui, keys, db, statement="Night%", into=dark)
+    evidence = _section(ui.get(f"/ui/requirements/{dark}").text, "<h2>Evidence")
+    rows = {acct: _text(li) for li in evidence.split("<li")[1:]
+            for acct in ("Acme", "Globex", "Initech") if acct in li}  # fmt: skip
+    # Stored with score 1: "match 1.00" would claim a perfect match that nobody measured.
+    assert "merged by reviewer" in rows["Initech"] and "match" not in rows["Initech"]
+    assert "opened this requirement" in rows["Acme"]
+    assert re.search(r"match \d\.\d\d", rows["Globex"]) and "by reviewer" not in rows["Globex"]
+
+
 def test_the_trail_names_requirements_by_title_and_links_their_ids(
     ui: TestClient, keys: dict[str, str], seed, db: Session
 ) -> None:
     dark = seed("Please add a dark mode.", ["Add a dark mode"])
     night = seed("A night <theme> & dashboard would help.", ["Night <theme> & dashboard"])
     assert night != dark
-    sync(db)
-    item = db.scalars(select(ReviewItem).where(ReviewItem.statement.like("Night%"))).one()
-    csrf = login(ui, keys["reviewer"])
-    moved = ui.post(f"/ui/queue/items/{item.id}/merge", headers={"X-CSRF-Token": csrf},
-                    json={"version": item.version, "requirement_id": dark})  # fmt: skip
-    assert moved.status_code == 200, moved.text
+    _merge_in(ui, keys, db, statement="Night%", into=dark)
     merged = ui.post(f"/v1/requirements/{night}/merge", headers=headers(keys["reviewer"]),
                      json={"into": dark})  # fmt: skip
     assert merged.status_code == 200, merged.text

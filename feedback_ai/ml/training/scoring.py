@@ -66,8 +66,10 @@ def predict_sets(
     total = sum(map(len, inputs.values())) * len(models)
     parallel = n_jobs > 1 and total >= min_items
     if parallel and not fork_is_safe():
+        # Asked once: a thread starting between two asks would log one answer and act on another.
         log.info("scoring %d items in this process: other threads are running here", total)
-    if not parallel or not fork_is_safe() or "fork" not in multiprocessing.get_all_start_methods():
+        parallel = False
+    if not parallel or "fork" not in multiprocessing.get_all_start_methods():
         return {
             (role, name): predict(model, items)
             for role, model in models.items()
