@@ -3,6 +3,8 @@
 One linking transaction reads the items' candidates as plain rows, matches them all against the
 index, then loads every matched requirement in one query: per candidate, an ORM load of its
 prediction and a primary-key query for its requirement cost more than the matching itself.
+New requirements and evidence are plain rows inserted with one executemany each: as ORM objects,
+their construction and the unit of work's flush cost as much as the matching.
 """
 
 from __future__ import annotations
@@ -11,21 +13,27 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
+from feedback_ai.db import utcnow
 from feedback_ai.feedback.models import CandidateRequirement, Prediction, PredictionTheme
 from feedback_ai.ids import new_id
 from feedback_ai.ml import mask_pii
 from feedback_ai.requirements.index import IndexState
 from feedback_ai.requirements.models import Requirement, RequirementEvidence
 from feedback_ai.review import decisions
+from feedback_ai.review.sql import table
 
 # Ids per IN list.
 CHUNK = 500
+# Built once; Core, so no per-row ORM bookkeeping (see the module docstring).
+_INSERT_REQUIREMENT = insert(table(Requirement))
+_INSERT_EVIDENCE = insert(table(RequirementEvidence))
 
 
 def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
@@ -39,10 +47,37 @@ def resolve(*, session: Session, requirement_id: str) -> Requirement | None:
 
 
 @dataclass(slots=True)
+class Opened:
+    """A requirement this transaction opened: inserted as a row at commit (`store`)."""
+
+    id: str
+    title: str
+    themes: list[str]
+    suggested_title: str
+    suggested_themes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """One evidence row this transaction inserted, with the columns of RequirementEvidence."""
+
+    id: str
+    requirement_id: str
+    feedback_id: str
+    candidate_id: str | None
+    statement: str
+    sentence: str
+    start: int
+    end: int
+    score: float
+    created_at: datetime
+
+
+@dataclass(slots=True)
 class Batch:
     """What one linking transaction knows: requirements it opened, and the PMs' decisions."""
 
-    opened: dict[str, Requirement]
+    opened: dict[str, Opened]
     links: dict[str, list[decisions.LinkDecision]]
     decided_themes: set[str]
 
@@ -106,7 +141,7 @@ def linked_spans(session: Session, feedback_ids: Sequence[str]) -> dict[str, set
     return done
 
 
-def suggest_themes(req: Requirement, themes: list[str], batch: Batch) -> None:
+def suggest_themes(req: Requirement | Opened, themes: list[str], batch: Batch) -> None:
     """Add the model's themes to the suggestion; shown themes follow unless a PM decided them."""
     req.suggested_themes = sorted(set(req.suggested_themes or req.themes) | set(themes))
     if req.id not in batch.decided_themes:
@@ -115,7 +150,7 @@ def suggest_themes(req: Requirement, themes: list[str], batch: Batch) -> None:
 
 def _decided_place(
     session: Session, cand: Any, themes: list[str], batch: Batch
-) -> tuple[Requirement | None, bool]:
+) -> tuple[Requirement | Opened | None, bool]:
     """Where a PM put this sentence (None when rejected), and whether a PM decided at all."""
     decided = decisions.find_link(batch.links.get(cand.feedback_id, []), cand)
     if decided is None:
@@ -133,16 +168,12 @@ def _decided_place(
 def _match(
     session: Session, state: IndexState, cand: Any, statement: str, themes: list[str],
     batch: Batch,
-) -> tuple[Requirement | str, float]:  # fmt: skip
+) -> tuple[Opened | str, float]:  # fmt: skip
     """The requirement the index opened for this candidate, or the key of the one it joined."""
     match = state.index.match(statement, sentence=cand.masked_sentence, key_factory=new_id)
     if not match.created:
         return match.key, match.score
-    req = Requirement(
-        id=match.key, title=statement, themes=themes, suggested_title=statement,
-        suggested_themes=themes,
-    )  # fmt: skip
-    session.add(req)
+    req = Opened(match.key, statement, themes, statement, themes)
     batch.opened[match.key] = req
     return req, match.score
 
@@ -166,15 +197,16 @@ def _load(session: Session, keys: list[str]) -> list[Requirement]:
     return loaded
 
 
-def _stored(session: Session, key: str, batch: Batch) -> Requirement | None:
+def _stored(session: Session, key: str, batch: Batch) -> Requirement | Opened | None:
     return batch.opened.get(key) or resolve(session=session, requirement_id=key)
 
 
 def place_all(
     session: Session, state: IndexState, items: list[Item], done: dict[str, set], batch: Batch
-) -> list[RequirementEvidence]:
-    """Evidence for each not yet linked candidate of these items; the caller holds the lock."""
-    placed: list[tuple[Item, Any, str, Requirement | str, float]] = []
+) -> list[dict[str, Any]]:
+    """Evidence rows for each not yet linked candidate of these items; the caller holds the lock
+    and inserts them (`store`)."""
+    placed: list[tuple[Item, Any, str, Requirement | Opened | str, float]] = []
     for item in items:
         # Let request threads have the GIL between items: on SQLite the linker shares the
         # server's process, and a batch held it for ~50 ms stretches (the tail of POST latency).
@@ -195,7 +227,7 @@ def place_all(
             placed.append((item, cand, statement, *_match(session, state, cand, statement,
                                                            item.themes, batch)))  # fmt: skip
     loaded = _load(session, [r for *_, r, _ in placed if isinstance(r, str)])
-    out: list[RequirementEvidence] = []
+    out: list[dict[str, Any]] = []
     for item, cand, statement, target, score in placed:
         while isinstance(target, str):  # joined a requirement: the one stored (or opened) now
             found = _stored(session, target, batch)
@@ -205,12 +237,27 @@ def place_all(
             else:  # the row was deleted behind the index's back: match again
                 state.index.remove(target)
                 target, score = _match(session, state, cand, statement, item.themes, batch)
-        evidence = RequirementEvidence(
-            requirement_id=target.id, feedback_id=item.feedback_id, candidate_id=cand.id,
-            statement=statement, sentence=cand.masked_sentence, start=cand.start,
-            end=cand.end, score=score,
-        )  # fmt: skip
-        session.add(evidence)
-        out.append(evidence)
+        # Ids and times taken in placement order, as the unit of work's defaults were at flush.
+        out.append({
+            "id": new_id(), "requirement_id": target.id, "feedback_id": item.feedback_id,
+            "candidate_id": cand.id, "statement": statement, "sentence": cand.masked_sentence,
+            "start": cand.start, "end": cand.end, "score": score, "created_at": utcnow(),
+        })  # fmt: skip
     del loaded
     return out
+
+
+def store(session: Session, batch: Batch, evidence: list[dict[str, Any]]) -> list[Linked]:
+    """Flush the changed requirements, then insert the opened ones and the evidence (executemany)."""
+    session.flush()
+    if batch.opened:
+        now = utcnow()
+        session.execute(_INSERT_REQUIREMENT, [
+            {"id": r.id, "title": r.title, "status": "proposed", "merged_into": None,
+             "themes": r.themes, "suggested_title": r.suggested_title,
+             "suggested_themes": r.suggested_themes, "created_at": now, "updated_at": now}
+            for r in batch.opened.values()
+        ])  # fmt: skip
+    if evidence:
+        session.execute(_INSERT_EVIDENCE, evidence)
+    return [Linked(**row) for row in evidence]

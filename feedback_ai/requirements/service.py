@@ -46,9 +46,9 @@ class RequirementError(ValueError):
 
 def _link_and_commit(
     session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None
-) -> list[RequirementEvidence]:
+) -> list[placement.Linked]:
     state = index_for(session, config=config)
-    opened: dict[str, Requirement] = {}
+    opened: dict[str, placement.Opened] = {}
     with state.lock:
         state.sync(session)
         # No autoflush: on SQLite the write lock is then held for the commit only.
@@ -62,9 +62,10 @@ def _link_and_commit(
             )
             items = placement.current_items(session, feedback_ids)
             done = placement.linked_spans(session, [item.feedback_id for item in items])
-            out = placement.place_all(session, state, items, done, batch)
+            rows = placement.place_all(session, state, items, done, batch)
         try:
             with serialized_writes(session):
+                out = placement.store(session, batch, rows)
                 session.commit()
         except BaseException:
             session.rollback()
@@ -77,7 +78,7 @@ def _link_and_commit(
 
 def link_candidates(
     *, session: Session, feedback_id: str, config: GroupingConfig | None = None
-) -> list[RequirementEvidence]:
+) -> list[placement.Linked]:
     """Match the current candidates of one stored item to requirements; commits; idempotent."""
     return _link_and_commit(session, [feedback_id], config)
 

@@ -69,6 +69,33 @@ class TestLinking:
         linked = db.scalars(select(RequirementEvidence.feedback_id)).all()
         assert sorted(linked) == sorted([rows[1].id, rows[2].id])
 
+    def test_batch_returns_the_rows_it_stored(self, db):  # noqa: F811
+        rows = [add_feedback(db, t, statements=[s], themes=["security"]) for t, s in [*SSO, PDF]]
+        linked = service.link_batch(session=db, feedback_ids=[r.id for r in rows]).linked
+        stored = db.scalars(select(RequirementEvidence).order_by(RequirementEvidence.id)).all()
+        assert linked == len(stored) == 4
+        assert [e.feedback_id for e in stored] == [r.id for r in rows]  # ids in placement order
+        assert [e.created_at for e in stored] == sorted(e.created_at for e in stored)
+        reqs = db.scalars(select(Requirement).order_by(Requirement.title)).all()
+        assert [(r.title, r.status, r.merged_into, r.themes, r.suggested_title,
+                 r.suggested_themes) for r in reqs] == [
+            ("Export reports as PDF", "proposed", None, ["security"], "Export reports as PDF",
+             ["security"]),
+            ("Support SSO with Okta", "proposed", None, ["security"], "Support SSO with Okta",
+             ["security"]),
+        ]  # fmt: skip
+        assert all(r.created_at is not None and r.updated_at is not None for r in reqs)
+        late = add_feedback(db, "Okta SSO, please", statements=["Okta SSO please"])
+        (ev,) = service.link_candidates(session=db, feedback_id=late.id)
+        row = db.get(RequirementEvidence, ev.id)
+        assert row is not None
+        assert (row.requirement_id, row.feedback_id, row.candidate_id, row.statement,
+                row.sentence, row.start, row.end, row.score) == (
+            ev.requirement_id, ev.feedback_id, ev.candidate_id, ev.statement, ev.sentence,
+            ev.start, ev.end, ev.score,
+        )  # fmt: skip
+        assert ev.requirement_id == reqs[1].id and 0 < ev.score < 1
+
     def test_linking_is_idempotent(self, db):  # noqa: F811
         rows = seed(db)
         assert service.link_candidates(session=db, feedback_id=rows[0].id) == []

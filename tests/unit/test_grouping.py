@@ -130,3 +130,39 @@ class TestDeterminism:
     def test_unknown_state_version_is_refused(self):
         with pytest.raises(DataError, match="rebuild"):
             RequirementIndex.from_state({"version": 99, "requirements": []})
+
+
+class TestShortlistPaths:
+    """The plain-Python shortlist (few postings) and numpy's give the same matches, exactly."""
+
+    VERBS = ("Export", "Import", "Sync", "Filter", "Archive", "Share", "Schedule", "Bulk edit")
+    NOUNS = ("reports", "contacts", "tickets", "dashboards", "projects", "invoices", "deals")
+    TAILS = ("as PDF", "with Salesforce", "by region", "every week", "from CSV", "in bulk", "")
+
+    def stream(self) -> list[str]:
+        return [
+            f"{v} {n} {t}".strip()
+            for i, v in enumerate(self.VERBS)
+            for j, n in enumerate(self.NOUNS)
+            for t in self.TAILS[(i + j) % 3 :: 2]
+        ]
+
+    def matches(self, monkeypatch, small: int) -> list:
+        from feedback_ai.ml.grouping import matcher
+
+        monkeypatch.setattr(matcher, "SMALL_SHORTLIST", small)
+        # Few postings per term read, and a removed requirement: both paths must skip the same.
+        index = RequirementIndex(config=GroupingConfig(max_postings=6, max_candidates=5))
+        out = []
+        for i, statement in enumerate(self.stream()):
+            out.append(index.match(statement, new_key=f"k{i}"))
+            if i == 20:
+                index.remove(out[3].key)
+        return out
+
+    def test_same_matches_and_scores(self, monkeypatch):
+        numpy_only = self.matches(monkeypatch, -1)
+        python_only = self.matches(monkeypatch, 10**9)
+        assert len({m.key for m in numpy_only}) > 5  # some opened, some joined
+        assert any(not m.created for m in numpy_only)
+        assert python_only == numpy_only  # keys, created and float scores, exactly

@@ -18,6 +18,8 @@ from feedback_ai.errors import DataError
 from feedback_ai.ml.grouping.normalize import Normalizer
 
 STATE_VERSION = 1
+# Postings (after the per-term cap) up to which the shortlist is built without numpy.
+SMALL_SHORTLIST = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +226,8 @@ class RequirementIndex:
         if not probe:
             return []
         cap = cfg.max_postings
+        if sum(min(len(self._postings[t]), cap) for t in probe) <= SMALL_SHORTLIST:
+            return self._shortlist_small(probe)
         parts = [np.frombuffer(self._postings[t], dtype=np.int32)[-cap:] for t in probe]
         weights = [np.full(len(p), self._idf(t)) for p, t in zip(parts, probe, strict=True)]
         slots, inverse = np.unique(np.concatenate(parts), return_inverse=True)
@@ -238,6 +242,18 @@ class RequirementIndex:
         keep = np.flatnonzero(votes >= kth)
         order = sorted(zip((-votes[keep]).tolist(), slots[keep].tolist(), strict=True))
         return [slot for _, slot in order[:k]]
+
+    def _shortlist_small(self, probe: list[str]) -> list[int]:
+        """`_shortlist` in plain Python, for few postings: numpy's fixed cost per call was most
+        of it. Same votes (summed in the same order), same ranking by (-votes, slot)."""
+        cap, dead = self.config.max_postings, self._dead
+        votes: dict[int, float] = {}
+        for term in probe:
+            idf = self._idf(term)
+            for slot in self._postings[term][-cap:]:
+                votes[slot] = votes.get(slot, 0.0) + idf
+        ranked = sorted((-v, slot) for slot, v in votes.items() if slot not in dead)
+        return [slot for _, slot in ranked[: self.config.max_candidates]]
 
     def match(
         self, statement: str, *, sentence: str | None = None, new_key: str | None = None,
