@@ -251,11 +251,10 @@ def store(session: Session, batch: Batch, evidence: list[dict[str, Any]]) -> lis
     """Flush the changed requirements, then insert the opened ones and the evidence (executemany)."""
     session.flush()
     if batch.opened:
-        now = utcnow()
+        # Status and times come from the model's column defaults, as they did through the ORM.
         session.execute(_INSERT_REQUIREMENT, [
-            {"id": r.id, "title": r.title, "status": "proposed", "merged_into": None,
-             "themes": r.themes, "suggested_title": r.suggested_title,
-             "suggested_themes": r.suggested_themes, "created_at": now, "updated_at": now}
+            {"id": r.id, "title": r.title, "themes": r.themes, "suggested_title": r.suggested_title,
+             "suggested_themes": r.suggested_themes}
             for r in batch.opened.values()
         ])  # fmt: skip
     if evidence:
