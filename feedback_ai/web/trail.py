@@ -132,17 +132,26 @@ def audit_trail(
         select(Requirement.id, Requirement.title).where(Requirement.id.in_(ids))
     )
     titles = {rid: title for rid, title in found}
+    # A status change made by the same action on the same item as another decision (an accept
+    # or merge that also moved the evidence) is said on that decision's row, not on its own.
+    said_with = {(d.batch_id, d.item_id) for d in decided if d.field != "status" and d.batch_id}
+    status_of = {(d.batch_id, d.item_id): d for d in decided
+                 if d.field == "status" and (d.batch_id, d.item_id) in said_with}  # fmt: skip
     rows = []
     for a in entries:
         into = _merged_into(a)
         detail = (Part("into "), _named(into, titles)) if into else (Part(plain(a.detail)),)
         rows.append(TrailRow(a.at, a.actor, audit_words(a.action), detail))
     for d in decided:
+        if status_of.get((d.batch_id, d.item_id)) is d:
+            continue
         if d.field == "requirement":
             moved: tuple[Part, ...] = (_named(d.before, titles), Part(" → "),
                                        _named(d.value, titles))  # fmt: skip
         else:
             moved = (Part(f"{plain(d.before)} → {plain(d.value)}"),)
+        if d.field != "status" and (status := status_of.get((d.batch_id, d.item_id))):
+            moved += (Part(f"; the item is now {plain(status.value)}"),)
         why = (Part(f" ({d.reason}{': ' + d.note if d.note else ''})"),) if d.reason else ()
         rows.append(TrailRow(d.decided_at, f"{d.decided_by} ({d.decided_role})",
                              decision_words(d.action, d.subject_type, d.field),

@@ -86,6 +86,8 @@ def test_the_trail_names_requirements_by_title_and_links_their_ids(
     shown = _text(trail)
     assert dark not in shown and night not in shown  # ids only in links and tooltips
     assert "Merged: which requirement the evidence supports" in shown
+    # The merge also accepted the queue item: said on the merge's row, not as a row of its own.
+    assert "the item is now accepted" in shown and "the review status" not in shown
     assert "Merged requirements" in shown and "requirement.merge" not in shown
     source = ui.get(f"/ui/requirements/{night}").text
     assert f'into <a href="/ui/requirements/{dark}" title="{dark}">Add a dark mode</a>' in source
