@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from feedback_ai.batch.engine import ScoringEngine
@@ -30,6 +30,14 @@ from feedback_ai.settings import MAX_TEXT_CHARS
 
 log = logging.getLogger(__name__)
 DEFAULT_BATCH = 500
+# PostgreSQL plans from statistics taken when the tables were small (or never: autovacuum may be
+# off, and lags a bulk load when on). With them the duplicate lookup by (source, external_id)
+# scanned every row of the source instead of probing the unique index: on 1,000,000 tickets the
+# import's average rate fell from 965 rows/s at row 32,500 to 486 at row 92,000. So a run refreshes them
+# after ANALYZE_FIRST rows and each time it has doubled what it had written at the last refresh.
+ANALYZE_FIRST = 5_000
+GROWN_TABLES = ("feedback", "prediction", "prediction_theme", "candidate_requirement",
+                "requirement", "requirement_evidence")  # fmt: skip
 
 
 class JobBusy(lease.LeaseLost):
@@ -79,6 +87,7 @@ def run_import(
     ttl_s: float = lease.DEFAULT_TTL_S,
     on_chunk: Callable[[ImportJob], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    analyze_first: int = ANALYZE_FIRST,
 ) -> ImportJob:
     """Take the job's lease and import from its checkpoint; returns the job as it ended.
 
@@ -100,7 +109,8 @@ def run_import(
                 # Items the killed run committed but did not get to link.
                 link_pending(session=session)
             status = _run(session, reader, job, engine, owner, link, batch_size, store_raw_text,
-                          max_text_chars, ttl_s, on_chunk, should_stop)  # fmt: skip
+                          max_text_chars, ttl_s, on_chunk, should_stop,
+                          analyze_first)  # fmt: skip
             end(status=status)
         except lease.LeaseLost as e:
             session.rollback()
@@ -120,12 +130,14 @@ def _run(
     session: Session, reader: Session, job: ImportJob, engine: ScoringEngine, owner: str,
     link: LinkQueue | None, batch_size: int, store_raw_text: bool, max_text_chars: int,
     ttl_s: float, on_chunk: Callable[[ImportJob], None] | None, should_stop: Callable[[], bool],
+    analyze_first: int,
 ) -> str:  # fmt: skip
     """Chunk, plan, score and store until the file ends ('succeeded') or a stop ('queued')."""
     rows = options_rows(Path(job.file_path), job.options)
     chunks = chunked(rows, file=job.file_name, size=batch_size, skip=job.checkpoint,
                      max_text_chars=max_text_chars)  # fmt: skip
     planned: deque[tuple[Chunk, IngestPlan]] = deque()
+    written, analyze_at = 0, analyze_first
 
     def inputs() -> Iterator[list[FeedbackInput]]:
         # Planned on a session of its own: an engine may pull chunks from another thread.
@@ -139,9 +151,22 @@ def _run(
         commit = partial(_commit_chunk, job=job, owner=owner, chunk=chunk, ttl_s=ttl_s)
         store_scored(session=session, plan=plan, predictions=predictions, link=link,
                      store_raw_text=store_raw_text, before_commit=commit)  # fmt: skip
+        written += chunk.read
+        if written >= analyze_at:
+            refresh_statistics(session)
+            analyze_at = 2 * written
         if on_chunk is not None:
             session.refresh(job)
             on_chunk(job)
         if should_stop():
             return "queued"
     return "succeeded"
+
+
+def refresh_statistics(session: Session) -> None:
+    """On PostgreSQL, ANALYZE the tables an import grows (it blocks no reader or writer)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return  # SQLite probes the unique index without statistics
+    for table in GROWN_TABLES:
+        session.execute(text(f"ANALYZE {table}"))
+    session.commit()

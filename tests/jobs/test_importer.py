@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session
 
 from feedback_ai.batch.engine import InlineEngine
@@ -142,3 +142,24 @@ def test_a_stop_request_requeues_and_the_next_run_resumes(
     again, final = _run(engine, model, path, OPTIONS, batch_size=20, link=_Queue())
     assert again.id == job.id and final.status == "succeeded"
     assert_job_counts(session, job, expected)
+
+
+@pytest.mark.postgres
+def test_a_long_import_refreshes_postgresqls_statistics_as_it_grows(
+    session: Session, engine: Engine, model, tmp_path: Path
+) -> None:
+    # Stale statistics made the duplicate lookup scan every row of a source (the import slowed
+    # as it grew); autovacuum is off on the test server, so only the import's ANALYZE counts.
+    def analyses() -> int:
+        with engine.connect() as c:  # a new transaction: pg_stat_* is cached per transaction
+            return c.execute(text(
+                "SELECT coalesce(analyze_count, 0) FROM pg_stat_user_tables WHERE relname = 'feedback'"
+            )).scalar_one()  # fmt: skip
+
+    before = analyses()
+    path = tmp_path / "tickets.csv"
+    write_tickets(path, 230)
+    _, final = _run(engine, model, path, OPTIONS, batch_size=20, analyze_first=50)
+    assert final.status == "succeeded"
+    # After 60, 120 and 240 rows read (written doubles: 50 -> 120 -> 240): at least two refreshes.
+    assert analyses() - before >= 2
