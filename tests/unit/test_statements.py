@@ -2,6 +2,7 @@
 
 import pytest
 
+from feedback_ai.ml.requirements.phrases import tidy
 from feedback_ai.ml.requirements.statements import make_statement
 from feedback_ai.ml.text.nlp import load_parser
 
@@ -133,3 +134,70 @@ def test_the_clause_after_a_mood_makes_the_statement(nlp) -> None:
     assert make_statement(nlp("love it but please add dark mode"))[0] == "Add dark mode"
     crash = make_statement(nlp("love the app but it crashes every time i open a pdf"))[0].lower()
     assert "crash" in crash and "pdf" in crash and "app" not in crash
+
+
+@pytest.mark.parametrize(
+    ("sentence", "statement"),
+    [
+        # A hyphenated word stays whole even when the parse splits it apart.
+        ("Our legal team wants e-signature on every contract.", "Add e-signature"),
+        # What a faulty feature fails on is kept.
+        ("Billing page doesn't show the VAT number.", "Fix billing page not showing VAT number"),
+        (
+            "The dashboard widget loses saved filters after a refresh.",
+            "Fix dashboard widget losing saved filters",
+        ),
+        ("The filter returns nothing for archived deals.", "Fix filter for archived deals"),
+        # "X keeps doing Y" describes a behaviour to stop.
+        (
+            "The sidebar keeps collapsing when a page reloads.",
+            "Fix sidebar collapsing when page reloads",
+        ),
+        ("Please re-send the welcome email.", "Re-send welcome email"),
+        ("Please add no-code automations.", "Add no-code automations"),
+        # A condition on a thing in the product is part of the ask; one on the writer is not.
+        ("Please archive the project when a contract ends.", "Archive project when contract ends"),
+        ("I'd like to export reports when I'm done.", "Export reports"),
+        # An ask stated before the reason outranks the reason's clause.
+        (
+            "Northwind asked for a read-only auditor role so their accountants can check payouts.",
+            "Add read-only auditor role",
+        ),
+        ("Needs a way to pin favourite reports, we have dozens of them.", "Pin favourite reports"),
+    ],
+)
+def test_statement_keeps_what_the_ask_is_about(nlp, sentence: str, statement: str) -> None:
+    assert make_statement(nlp(sentence))[0] == statement
+
+
+def test_no_statement_ends_on_a_dangling_preposition() -> None:
+    assert (
+        tidy("Add option to delete closed tickets after") == "Add option to delete closed tickets"
+    )
+    assert tidy("Export invoices via") == "Export invoices"
+
+
+def test_a_label_before_a_colon_is_not_the_subject() -> None:
+    from feedback_ai.ml.requirements.detector import RequirementDetector
+
+    made = RequirementDetector().statements(
+        [
+            "Acme Retail, renewal call: their store managers need offline mode in the tablet app.",
+            "Customer note: please fix it.",
+            "Missing: an API endpoint to create invoices programmatically.",
+            "The tab 'Due: today' on the board lists tasks from other teams.",
+            "Contact: [EMAIL], [PHONE].",
+        ]
+    )
+    assert made[0] is not None and made[0][0] == "Add offline mode in tablet app"
+    assert made[1] is None  # still no statement from a bare pronoun
+    assert (
+        made[2] is not None and made[2][0] == "Add API endpoint to create invoices programmatically"
+    )
+    assert made[3] is not None and "tab" in made[3][0].lower()  # a colon in quotes is no label
+    assert made[4] is None or not made[4][0].startswith("EMAIL")  # placeholders are no sentence
+
+
+def test_what_something_keeps_saying_is_no_behaviour_to_fix(nlp) -> None:
+    made = make_statement(nlp("The app keeps saying the file is broken."))[0]
+    assert not made.startswith("Fix app saying")

@@ -10,6 +10,7 @@ from feedback_ai.ml.features.featurizer import FeedbackFeaturizer
 from feedback_ai.ml.features.sampled import fit_on_sample
 from feedback_ai.ml.heads.classify import SingleLabelHead
 from feedback_ai.ml.heads.linear import lr_proba
+from feedback_ai.ml.requirements.clauses import after_label
 from feedback_ai.ml.requirements.statements import make_statement
 from feedback_ai.ml.text.nlp import load_parser, parse
 
@@ -137,7 +138,11 @@ class RequirementDetector:
 
         None where no usable statement comes out (e.g. "Please, please!!!").
         """
-        docs = parse(load_parser(), (s[:MAX_PARSE_CHARS] for s in sentences), batch_size=256)
+        nlp = load_parser()
+        docs = parse(nlp, (s[:MAX_PARSE_CHARS] for s in sentences), batch_size=256)
+        labelled = {i: text for i, doc in enumerate(docs) if (text := after_label(doc))}
+        for i, doc in zip(labelled, parse(nlp, labelled.values(), batch_size=256), strict=True):
+            docs[i] = doc
         return [_usable(*make_statement(doc)) for doc in docs]
 
 

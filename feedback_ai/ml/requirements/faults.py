@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Token
 
+from feedback_ai.ml.requirements.clauses import REPORTING, condition
 from feedback_ai.ml.requirements.phrases import phrase, subtree_phrase, verb_statement
 from feedback_ai.ml.requirements.wrappers import MODALS, WISH
 
@@ -13,6 +14,8 @@ _FAULT = {
     "reset", "duplicate", "timeout", "glitch", "lose", "drop", "bug",
 }  # fmt: skip
 _REPAIRS = {"fix", "solve", "repair", "resolve", "sort"}
+# What follows the verb of a described problem: its object, particle, place, manner.
+_TAIL_DEPS = {"dobj", "prt", "prep", "acomp", "advmod", "neg", "attr", "dative", "oprd"}
 
 
 def _gerund(lemma: str) -> str:
@@ -47,7 +50,19 @@ def fault_statement(root: Token, verb: Token | None) -> str | None:
                 verb_word = "" if nothing else " " + _gerund(token.lemma_.lower())
                 if negated:
                     verb_word = " not " + _gerund(token.lemma_.lower())
-                where = [t for c in token.children if c.dep_ == "prep" for t in c.subtree]
+                # "the chart doesn't save dependency changes": what the verb fails on is the point.
+                obj = next((c for c in token.children if c.dep_ == "dobj"), None)
+                if obj is not None and not nothing and obj.pos_ in {"NOUN", "PROPN"}:
+                    verb_word += " " + subtree_phrase(obj)
+                # "returns nothing for ticket numbers": where it does nothing, on either word.
+                held = [c for c in token.children if c.dep_ == "dobj" and c.lower_ == "nothing"]
+                where = [
+                    t
+                    for head in (token, *held)
+                    for c in head.children
+                    if c.dep_ == "prep"
+                    for t in c.subtree
+                ]
                 tail = phrase(sorted(where, key=lambda t: t.i)) if nothing else ""
                 return " ".join(p for p in ("Fix", subtree_phrase(subject) + verb_word, tail) if p)
             if negated and token.pos_ == "VERB":  # "can't uninstall the app"
@@ -71,24 +86,30 @@ def fix_subject(root: Token) -> str | None:
 
 
 def described_problem(root: Token) -> str | None:
-    """ "Global search times out if ..." -> "Fix global search timing out"."""
-    if root.pos_ != "VERB" or root.lemma_.lower() in WISH | {"see", "have", "get", "add"}:
+    """ "Global search times out if ..." -> "Fix global search timing out";
+    "SLA timers keep running while ..." -> "Fix SLA timers running while ..."."""
+    if root.pos_ != "VERB" or any(c.dep_ == "aux" and c.lower_ in MODALS for c in root.children):
         return None
-    if any(c.dep_ == "aux" and c.lower_ in MODALS for c in root.children):
+    action: Token | None = root
+    if root.lemma_.lower() == "keep":  # a behaviour that goes on: the ongoing verb is the problem
+        action = next((c for c in root.children if c.dep_ == "xcomp" and c.tag_ == "VBG"), None)
+        if action is not None and action.lemma_.lower() in REPORTING:  # "keeps saying X"
+            return None
+    elif root.lemma_.lower() in WISH | {"see", "have", "get", "add"}:
         return None
     subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
-    if subject is None or subject.pos_ == "PRON":
+    if action is None or subject is None or subject.pos_ == "PRON":
         return None
     rest: list[Token] = []
-    for child in root.children:
-        if (
-            child.dep_
-            in {"dobj", "prt", "prep", "acomp", "advmod", "neg", "attr", "dative", "oprd"}
-            and child.i > root.i
-        ):
+    for child in (*root.children, *action.children):
+        if child.i <= action.i or child is action:
+            continue
+        if child.dep_ in _TAIL_DEPS:
             rest.extend(child.subtree)
-    passive = any(c.dep_ == "auxpass" for c in root.children)
-    verb = root.text.lower() if passive else _gerund(root.lemma_.lower())
+        else:
+            rest.extend(condition(child))
+    passive = any(c.dep_ == "auxpass" for c in action.children)
+    verb = action.text.lower() if passive else _gerund(action.lemma_.lower())
     if passive:
         verb = "being " + verb
     tail = phrase(sorted(rest, key=lambda t: t.i))

@@ -10,6 +10,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Token
 
 from feedback_ai.ml.features.embeddings import BUNDLED_EMBEDDINGS
+from feedback_ai.ml.requirements.clauses import condition
 
 _DROP_WORDS = {
     "please", "pls", "plz", "also", "really", "just", "maybe", "somehow", "ever", "kindly",
@@ -38,6 +39,7 @@ _TRAILING = {
     "then", "like", "is", "are", "was", "be", "been", "can", "could", "would", "should", "will",
     "i", "we", "you", "it", "they", "he", "she", "me", "us", "them", "there", "here", "now",
     "up", "out", "off", "over", "all", "any", "some", "no", "every", "each", "etc",
+    "after", "before", "during", "within", "without", "via", "per", "through", "until", "since",
 }  # fmt: skip
 # Objects that point at something the statement does not name: "Add it", "Fix this".
 _VAGUE = {"it", "this", "that", "these", "those", "them", "they", "he", "she", "him", "her",
@@ -72,8 +74,41 @@ def _display(token: Token) -> str:
     return text
 
 
+def _hyphenated(token: Token) -> list[Token]:
+    """The whole hyphenated word a token is part of ("e" -> "e", "-", "signature"), else []."""
+    doc = token.doc
+    start, end = token.i, token.i
+    while start > 0 and not doc[start - 1].whitespace_:
+        start -= 1
+    while end + 1 < len(doc) and not doc[end].whitespace_:
+        end += 1
+    word = doc[start : end + 1]
+    if end == start or not any(t.text == "-" for t in word):
+        return []
+    if not all(t.text == "-" or t.is_alpha or t.like_num for t in word):
+        return []
+    return list(word)
+
+
+def whole_words(tokens: list[Token]) -> list[Token]:
+    """The tokens, with each hyphenated word whole: a cheap parse often splits "co-editing" apart.
+
+    A noun added after the last chosen part brings what it governs ("co-editing on briefs").
+    """
+    chosen = {t.i: t for t in tokens}
+    for token in tokens:
+        for part in _hyphenated(token):
+            if part.i in chosen:
+                continue
+            chosen[part.i] = part
+            if part.i > token.i and part.pos_ in {"NOUN", "PROPN"}:
+                chosen.update({t.i: t for t in part.subtree if t.i > part.i})
+    return [chosen[i] for i in sorted(chosen)]
+
+
 def phrase(tokens: list[Token]) -> str:
     """The words of these tokens, without filler words, determiners and most punctuation."""
+    tokens = whole_words(tokens)
     words: list[str] = []
     for i, token in enumerate(tokens):
         if i and token.i != tokens[i - 1].i + 1 and words and not words[-1].endswith(" "):
@@ -82,6 +117,8 @@ def phrase(tokens: list[Token]) -> str:
         skip = lower in _DROP_WORDS or (token.is_punct and token.text not in _KEPT_PUNCT)
         skip = skip or (lower in _DETS and i + 1 < len(tokens) and token.dep_ in {"det", "poss"})
         skip = skip or (lower == "no" and token.dep_ == "det")
+        glued = not token.whitespace_ and i + 1 < len(tokens) and tokens[i + 1].text == "-"
+        skip = skip and not (token.is_alpha and glued)  # "no-show" stays whole
         if skip:
             if token.whitespace_ and words and not words[-1].endswith(" "):
                 words[-1] += " "
@@ -156,6 +193,9 @@ def verb_phrase(verb: Token) -> list[Token]:
     """The verb and what follows it: not its subject, adverbs before it, nor a second clause."""
     keep: list[Token] = []
     for child in verb.children:
+        if child.i > verb.i and condition(child):
+            keep.extend(condition(child))
+            continue
         if child.dep_ in _CLAUSE_DEPS or child.dep_ in {"advcl", "neg", "parataxis"}:
             continue
         if child.i < verb.i or (child.dep_ == "conj" and child.pos_ in {"VERB", "AUX"}):
@@ -166,11 +206,14 @@ def verb_phrase(verb: Token) -> list[Token]:
 
 def verb_statement(verb: Token) -> str:
     """The verb's lemma and the words that follow it ("exporting my reports" -> "export reports")."""
-    tokens = [t for t in verb_phrase(verb) if t.i != verb.i]
+    # "re-authenticated the connector": the whole hyphenated verb, its last part lemmatised.
+    parts = _hyphenated(verb) or [verb]
+    tokens = [t for t in verb_phrase(verb) if t not in parts]
     # "if the feed could be filtered to my projects" -> "filter feed to projects"
     if any(c.dep_ == "auxpass" for c in verb.children):
         subject = [c for c in verb.children if c.dep_ == "nsubjpass" and c.pos_ != "PRON"]
         tokens = [t for c in subject for t in sorted(c.subtree, key=lambda t: t.i)] + tokens
     rest = phrase(tokens)
-    lemma = verb.lemma_.lower() if verb.lemma_ else verb.lower_
-    return f"{lemma} {rest}".strip()
+    last = parts[-1]
+    lemma = "".join(t.text_with_ws for t in parts[:-1]) + (last.lemma_ or last.text)
+    return f"{lemma.lower()} {rest}".strip()

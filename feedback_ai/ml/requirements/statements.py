@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span, Token
 
-from feedback_ai.ml.requirements.clauses import past_the_mood, reported
+from feedback_ai.ml.requirements.clauses import past_the_mood, reported, stated_ask
 from feedback_ai.ml.requirements.faults import described_problem, fault_statement, fix_subject
 from feedback_ai.ml.requirements.patterns import (
     conditional,
@@ -39,7 +39,7 @@ def make_statement(sent: Span | Doc) -> tuple[str, float]:
 
 
 def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
-    root = reported(past_the_mood(root))
+    root = stated_ask(reported(past_the_mood(root)))
     for rule in (requested, conditional, missing, slow_or_hard):
         made = rule(sent, root)
         if made is not None:
