@@ -229,7 +229,8 @@ def main() -> None:
     started = time.perf_counter()
     write_tickets(csv_path, args.rows)
     size_mb = csv_path.stat().st_size / 1e6
-    print(f"{args.rows:,} tickets, {size_mb:,.1f} MB CSV in {time.perf_counter() - started:.1f} s")
+    print(f"{args.rows:,} tickets, {size_mb:,.1f} MB CSV in {time.perf_counter() - started:.1f} s",
+          flush=True)  # fmt: skip
     env = {**os.environ, "FEEDBACK_AI_MODELS_DIR": str(args.model.parent),
            "FEEDBACK_AI_MODEL_VERSION": args.model.name}  # fmt: skip
     # The child runs in `work`, so `-m` finds feedback_ai on PYTHONPATH, not in the current directory.
@@ -239,17 +240,24 @@ def main() -> None:
 
     # The import first: then RUSAGE_CHILDREN's peak is the import's own (no other child yet).
     imports: list[tuple[str, float, int, str]] = []
+
+    def done(name: str, seconds: float, peak_kb: int, last: str) -> None:
+        # Said at once: a long run that fails later (or is stopped) keeps this figure.
+        imports.append((name, seconds, peak_kb, last))
+        print(f"import into {name} done: {seconds:,.1f} s, peak RSS {peak_kb / 1024:,.0f} MB; "
+              f"{last}", flush=True)  # fmt: skip
+
     if has_import_command(env, work):
         seconds, tree_kb, last = run_import(csv_path, f"sqlite:///{work / 'bench.db'}", env, work)
         own_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        imports.append(("SQLite", seconds, max(tree_kb, own_kb), last))
+        done("SQLite", seconds, max(tree_kb, own_kb), last)
         if args.database_url:
             url, admin = scratch_postgres(args.database_url)
             try:
                 seconds, tree_kb, last = run_import(csv_path, url, env, work)
             finally:
                 drop_postgres(admin, url)
-            imports.append(("PostgreSQL", seconds, tree_kb, last))
+            done("PostgreSQL", seconds, tree_kb, last)
     else:
         print("`feedback-ai import` is not in this checkout: import figures skipped")
 
