@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, cast
 
+from anyio import CapacityLimiter
 from fastapi import Depends, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -111,6 +112,7 @@ class IngestServices:
     settings: Settings
     metrics: Metrics
     linker: Linker
+    ingest_threads: CapacityLimiter  # the threads single POSTs write (and wait for the model) in
 
 
 async def get_ingest_services(request: Request) -> IngestServices:
@@ -124,7 +126,7 @@ async def get_ingest_services(request: Request) -> IngestServices:
         raise _model_missing(request)
     return IngestServices(
         predictor=state.predictor, theme_names=state.theme_names, settings=state.settings,
-        metrics=state.metrics, linker=state.linker,
+        metrics=state.metrics, linker=state.linker, ingest_threads=state.ingest_threads,
     )  # fmt: skip
 
 

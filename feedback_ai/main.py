@@ -176,6 +176,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # Fewer request threads contend less for the GIL; requests beyond wait on the event loop.
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+    # Single POSTs wait for the model in their thread: they get as many threads of their own.
+    app.state.ingest_threads = anyio.CapacityLimiter(settings.worker_threads)
     engine = make_engine(
         settings.database_url,
         busy_timeout_ms=settings.db_busy_timeout_ms,
