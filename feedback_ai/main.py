@@ -33,7 +33,7 @@ from feedback_ai.ops.middleware import (
 from feedback_ai.ops.router import router as ops_router
 from feedback_ai.requirements import service as requirements_service
 from feedback_ai.requirements.export_router import router as exports_router
-from feedback_ai.requirements.linking import Linker
+from feedback_ai.requirements.linking import Linker, process_url_for
 from feedback_ai.requirements.router import router as requirements_router
 from feedback_ai.requirements.webhook import WebhookSender
 from feedback_ai.review.ordering import ordering_named
@@ -185,11 +185,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    server_db = engine.dialect.name != "sqlite"
-    app.state.linker = Linker(
-        app.state.sessionmaker,
-        process_url=engine.url.render_as_string(hide_password=False) if server_db else None,
-    ).start()
+    app.state.linker = Linker(app.state.sessionmaker, process_url=process_url_for(engine)).start()
     app.state.webhooks = start_webhooks(app.state.sessionmaker, settings)
     if settings.migrate_on_start:
         revision = await run_in_threadpool(migrate, engine)

@@ -95,7 +95,17 @@ def import_file(
         where = f"resuming from row {job.checkpoint:,}" if resumed else "new"
         typer.echo(f"import job {job.id} ({where}): {path}", err=True)
         scoring = engine_factory(_model(settings)).start()
-        linker = Linker(factory).start()
+        # Linking runs in its own process, beside the writer instead of behind it: a thread here
+        # shared the writer's GIL, got little of it while rows were stored, and linked its
+        # backlog after the last row (9-10 of 22 minutes on 1M rows). Not niced, unlike the
+        # server's: there are no requests to go first, and a niced linker on two busy cores
+        # would fall behind again and finish last. On SQLite the two processes take turns at
+        # the write lock through the busy handler: each write transaction starts with its
+        # write (pysqlite emits BEGIN just before the first INSERT/UPDATE, reads before it are
+        # autocommit), so it never upgrades a stale read snapshot, the one case SQLite fails
+        # with SQLITE_BUSY without waiting (tests/jobs/test_import_linking.py).
+        url = db.url.render_as_string(hide_password=False)
+        linker = Linker(factory, process_url=url, niceness=0).start()
         # The model and everything loaded so far outlive the import: out of the
         # collector's sight, each full collection no longer walks them (on 5,000 rows, the
         # writer's garbage collection fell from 0.26 to 0.11 ms of CPU per row). Thawed at the

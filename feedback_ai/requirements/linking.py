@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from feedback_ai.lifeline import exit_with_parent
@@ -22,16 +23,15 @@ _worker_sessionmaker: Callable[[], Session] | None = None
 LINKER_NICENESS = 10
 
 
-def _init_worker(database_url: str, parent_pid: int) -> None:
+def _init_worker(database_url: str, parent_pid: int, niceness: int) -> None:
     global _worker_sessionmaker
     from feedback_ai.db import make_engine, make_sessionmaker
 
     exit_with_parent(parent_pid)
 
-    # Linking is derived work that can wait: when it and requests want the same core, requests
-    # go first (its bursts of CPU every batch were the tail of single-POST latency).
-    with contextlib.suppress(OSError):
-        os.nice(LINKER_NICENESS)
+    if niceness:
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
 
     _worker_sessionmaker = make_sessionmaker(make_engine(database_url))
 
@@ -40,6 +40,13 @@ def _link_in_worker(feedback_ids: list[str]) -> int:
     assert _worker_sessionmaker is not None
     with _worker_sessionmaker() as session:
         return link_batch(session=session, feedback_ids=feedback_ids).linked
+
+
+def process_url_for(engine: Engine) -> str | None:
+    """The URL a linker process connects with on a database server; None on SQLite (in-process)."""
+    if engine.dialect.name == "sqlite":
+        return None
+    return engine.url.render_as_string(hide_password=False)
 
 
 def link_new_feedback(*, sessionmaker: Callable[[], Session], feedback_ids: list[str]) -> int:
@@ -67,6 +74,7 @@ class Linker:
         linger_s: float = 0.2,
         max_linger_s: float = 1.0,
         process_url: str | None = None,
+        niceness: int = LINKER_NICENESS,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.max_batch = max_batch
@@ -81,6 +89,10 @@ class Linker:
         # the GIL that request threads need (on PostgreSQL it tripled single-POST latency).
         # SQLite stays in-process, where writes are serialised without cross-process busy waits.
         self.process_url = process_url
+        # Linking is derived work that can wait: when it and requests want the same core, requests
+        # go first (its bursts of CPU every batch were the tail of single-POST latency). A
+        # process with no requests to serve (the import command) passes 0.
+        self.niceness = niceness
         self._pool: ProcessPoolExecutor | None = None
         self._queue: queue.Queue[list[str] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -92,7 +104,7 @@ class Linker:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.process_url, os.getpid()),
+                initargs=(self.process_url, os.getpid(), self.niceness),
             )
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="linker", daemon=True)
