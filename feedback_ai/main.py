@@ -185,7 +185,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.linker = Linker(app.state.sessionmaker, process_url=process_url_for(engine)).start()
+    app.state.linker = Linker(
+        app.state.sessionmaker,
+        process_url=process_url_for(engine),
+        busy_timeout_ms=settings.db_busy_timeout_ms,
+    ).start()
     app.state.webhooks = start_webhooks(app.state.sessionmaker, settings)
     if settings.migrate_on_start:
         revision = await run_in_threadpool(migrate, engine)

@@ -105,7 +105,9 @@ def import_file(
         # autocommit), so it never upgrades a stale read snapshot, the one case SQLite fails
         # with SQLITE_BUSY without waiting (tests/jobs/test_import_linking.py).
         url = db.url.render_as_string(hide_password=False)
-        linker = Linker(factory, process_url=url, niceness=0).start()
+        linker = Linker(
+            factory, process_url=url, niceness=0, busy_timeout_ms=settings.db_busy_timeout_ms
+        ).start()
         # The model and everything loaded so far outlive the import: out of the
         # collector's sight, each full collection no longer walks them (on 5,000 rows, the
         # writer's garbage collection fell from 0.26 to 0.11 ms of CPU per row). Thawed at the

@@ -23,7 +23,7 @@ _worker_sessionmaker: Callable[[], Session] | None = None
 LINKER_NICENESS = 10
 
 
-def _init_worker(database_url: str, parent_pid: int, niceness: int) -> None:
+def _init_worker(database_url: str, parent_pid: int, niceness: int, busy_timeout_ms: int) -> None:
     global _worker_sessionmaker
     from feedback_ai.db import make_engine, make_sessionmaker
 
@@ -33,7 +33,9 @@ def _init_worker(database_url: str, parent_pid: int, niceness: int) -> None:
         with contextlib.suppress(OSError):
             os.nice(niceness)
 
-    _worker_sessionmaker = make_sessionmaker(make_engine(database_url))
+    _worker_sessionmaker = make_sessionmaker(
+        make_engine(database_url, busy_timeout_ms=busy_timeout_ms)
+    )
 
 
 def _link_in_worker(feedback_ids: list[str]) -> int:
@@ -75,6 +77,7 @@ class Linker:
         max_linger_s: float = 1.0,
         process_url: str | None = None,
         niceness: int = LINKER_NICENESS,
+        busy_timeout_ms: int = 5_000,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.max_batch = max_batch
@@ -93,6 +96,9 @@ class Linker:
         # go first (its bursts of CPU every batch were the tail of single-POST latency). A
         # process with no requests to serve (the import command) passes 0.
         self.niceness = niceness
+        # The worker process opens its own engine: it waits for SQLite's write lock as long as
+        # the process that started it was configured to (FEEDBACK_AI_DB_BUSY_TIMEOUT_MS).
+        self.busy_timeout_ms = busy_timeout_ms
         self._pool: ProcessPoolExecutor | None = None
         self._queue: queue.Queue[list[str] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -104,7 +110,7 @@ class Linker:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.process_url, os.getpid(), self.niceness),
+                initargs=(self.process_url, os.getpid(), self.niceness, self.busy_timeout_ms),
             )
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="linker", daemon=True)
