@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 
 from feedback_ai.ops.context import request_id_var
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds `color_message`, the message again with terminal colour codes: noise in a JSON line.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):
