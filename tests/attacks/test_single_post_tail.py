@@ -8,7 +8,6 @@ spent 100-250 ms of Python per batch while requests waited for the GIL between t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from feedback_ai import db as db_module
-from feedback_ai.db import make_engine, migrate
+from feedback_ai.db import make_engine
 from feedback_ai.requirements.linking import process_url_for
 from feedback_ai.review import sync
 from feedback_ai.review.ordering import ordering_named
 from tests.api.domain_fixtures import add_feedback
-
-
-@pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite database of this test's own (whatever database the suite runs on)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'tail.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_queue_sync_inserts_in_short_transactions_under_the_lock(
