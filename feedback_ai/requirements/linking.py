@@ -45,8 +45,15 @@ def _link_in_worker(feedback_ids: list[str]) -> int:
 
 
 def process_url_for(engine: Engine) -> str | None:
-    """The URL a linker process connects with on a database server; None on SQLite (in-process)."""
-    if engine.dialect.name == "sqlite":
+    """The URL a linker process connects with; None for an in-memory SQLite database (in-process).
+
+    On SQLite too: a linker thread's matching (~1 ms of Python per item, 100-250 ms a batch at
+    100 POSTs/s) held the GIL that request threads need between their short steps, and single
+    POSTs that arrived during a batch took 2-4x as long (most of p95-p99 after the review sync).
+    The two processes take turns at the write lock through the busy handler, as `feedback-ai
+    import` does; the linker's write transactions are short (its matching runs before them).
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
         return None
     return engine.url.render_as_string(hide_password=False)
 
@@ -90,7 +97,7 @@ class Linker:
         self.max_linger_s = max_linger_s
         # With a database server, linking runs in its own process: its CPU work then never holds
         # the GIL that request threads need (on PostgreSQL it tripled single-POST latency).
-        # SQLite stays in-process, where writes are serialised without cross-process busy waits.
+        # On SQLite too (see process_url_for); None links in this thread (in-memory SQLite).
         self.process_url = process_url
         # Linking is derived work that can wait: when it and requests want the same core, requests
         # go first (its bursts of CPU every batch were the tail of single-POST latency). A

@@ -8,15 +8,11 @@ of stale items, and under 100 single POSTs/s every request queued behind it got 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
 from feedback_ai import db as db_module
-from feedback_ai.db import make_engine, migrate
 from feedback_ai.requirements import service as requirements
 from feedback_ai.review.ordering import ordering_named
 from feedback_ai.review.sync import refresh_statistics, sync_queue
@@ -24,15 +20,6 @@ from feedback_ai.themes.models import ThemeProposal
 from tests.api.domain_fixtures import add_feedback
 
 WRITES = ("INSERT", "UPDATE", "DELETE", "PRAGMA OPTIMIZE", "ANALYZE")
-
-
-@pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[Engine]:
-    """A migrated SQLite database of this test's own (whatever database the suite runs on)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'lock.db'}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
