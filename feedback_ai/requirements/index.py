@@ -64,7 +64,10 @@ def index_for(session: Session, *, config: GroupingConfig | None = None) -> Inde
     with _states_lock:
         state = _states.get(url)
         if state is None or (config is not None and state.index.config != config):
-            state = _states[url] = IndexState(index=RequirementIndex(config=config))
+            # The tables keep every member's texts: the index needs no copy of them.
+            state = _states[url] = IndexState(
+                index=RequirementIndex(config=config, keep_texts=False)
+            )
     return state
 
 

@@ -41,7 +41,8 @@ def _init_worker(database_url: str, parent_pid: int, niceness: int, busy_timeout
 def _link_in_worker(feedback_ids: list[str]) -> int:
     assert _worker_sessionmaker is not None
     with _worker_sessionmaker() as session:
-        return link_batch(session=session, feedback_ids=feedback_ids).linked
+        # This process only links: no thread here waits for the GIL (see place_all).
+        return link_batch(session=session, feedback_ids=feedback_ids, share_gil=False).linked
 
 
 def process_url_for(engine: Engine) -> str | None:

@@ -202,15 +202,20 @@ def _stored(session: Session, key: str, batch: Batch) -> Requirement | Opened | 
 
 
 def place_all(
-    session: Session, state: IndexState, items: list[Item], done: dict[str, set], batch: Batch
-) -> list[dict[str, Any]]:
+    session: Session, state: IndexState, items: list[Item], done: dict[str, set], batch: Batch,
+    *, share_gil: bool = True,
+) -> list[dict[str, Any]]:  # fmt: skip
     """Evidence rows for each not yet linked candidate of these items; the caller holds the lock
-    and inserts them (`store`)."""
+    and inserts them (`store`). `share_gil`: yield the GIL between items (see below)."""
     placed: list[tuple[Item, Any, str, Requirement | Opened | str, float]] = []
     for item in items:
         # Let request threads have the GIL between items: on SQLite the linker shares the
         # server's process, and a batch held it for ~50 ms stretches (the tail of POST latency).
-        time.sleep(0)
+        # The linker's own process has no one to yield to: there each sleep(0) is a system call
+        # that hands the core to the writer or a scoring worker, so the import's critical path,
+        # the linker, got less than its share of the two cores and finished last.
+        if share_gil:
+            time.sleep(0)
         spans = done[item.feedback_id]
         for cand in item.candidates:
             if cand.id in spans or (cand.start, cand.end) in spans:

@@ -45,8 +45,9 @@ class RequirementError(ValueError):
 
 
 def _link_and_commit(
-    session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None
-) -> list[placement.Linked]:
+    session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None,
+    share_gil: bool = True,
+) -> list[placement.Linked]:  # fmt: skip
     state = index_for(session, config=config)
     opened: dict[str, placement.Opened] = {}
     with state.lock:
@@ -62,7 +63,7 @@ def _link_and_commit(
             )
             items = placement.current_items(session, feedback_ids)
             done = placement.linked_spans(session, [item.feedback_id for item in items])
-            rows = placement.place_all(session, state, items, done, batch)
+            rows = placement.place_all(session, state, items, done, batch, share_gil=share_gil)
         try:
             with serialized_writes(session):
                 out = placement.store(session, batch, rows)
@@ -84,14 +85,20 @@ def link_candidates(
 
 
 def link_batch(
-    *, session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None = None
-) -> LinkReport:
-    """Link many items in one transaction; if that fails, fall back to one item at a time."""
+    *, session: Session, feedback_ids: Sequence[str], config: GroupingConfig | None = None,
+    share_gil: bool = True,
+) -> LinkReport:  # fmt: skip
+    """Link many items in one transaction; if that fails, fall back to one item at a time.
+
+    `share_gil=False` in a process that only links (the linker's own): nothing there waits for
+    the GIL, so the yield between items (placement.place_all) would only give the core away.
+    """
     feedback_ids = list(dict.fromkeys(feedback_ids))
     linked = 0
     try:
         for i in range(0, len(feedback_ids), LINK_CHUNK):
-            linked += len(_link_and_commit(session, feedback_ids[i : i + LINK_CHUNK], config))
+            chunk = feedback_ids[i : i + LINK_CHUNK]
+            linked += len(_link_and_commit(session, chunk, config, share_gil))
     except Exception:
         session.rollback()
         return link_each(session=session, feedback_ids=feedback_ids, config=config)

@@ -166,3 +166,24 @@ class TestShortlistPaths:
         assert len({m.key for m in numpy_only}) > 5  # some opened, some joined
         assert any(not m.created for m in numpy_only)
         assert python_only == numpy_only  # keys, created and float scores, exactly
+
+
+class TestIndexMemory:
+    """What the index keeps per requirement: one copy of each term, member texts only if asked."""
+
+    STREAM = TestDeterminism.STREAM
+
+    def test_without_texts_the_matches_are_the_same_and_no_text_is_kept(self):
+        kept, lean = RequirementIndex(), RequirementIndex(keep_texts=False)
+        assert lean.consolidate(self.STREAM) == kept.consolidate(self.STREAM)
+        assert all(texts == [] for texts in lean._texts)
+        with pytest.raises(DataError, match="keep_texts"):
+            lean.to_state()
+
+    def test_profiles_share_one_string_per_term(self):
+        index = RequirementIndex()
+        # Separately built strings: each statement's analysis makes its own term objects.
+        index.add("".join(["Export ", "reports"]), key="A")
+        index.add("".join(["Export ", "contacts"]), key="B")
+        a, b = (next(t for t in index._profiles[index._slot[k]] if t == "export") for k in "AB")
+        assert a is b

@@ -65,9 +65,13 @@ class RequirementIndex:
     """In-memory index of requirement profiles; the caller (the database) owns the keys."""
 
     def __init__(
-        self, *, config: GroupingConfig | None = None, normalizer: Normalizer | None = None
-    ):
+        self, *, config: GroupingConfig | None = None, normalizer: Normalizer | None = None,
+        keep_texts: bool = True,
+    ):  # fmt: skip
+        """`keep_texts=False` when the member texts are kept elsewhere (a database): the index
+        then holds no copy of them and cannot `to_state()`."""
         self.config = config or GroupingConfig()
+        self.keep_texts = keep_texts
         self.normalizer = normalizer or Normalizer()
         self._keys: list[str] = []
         self._slot: dict[str, int] = {}
@@ -79,6 +83,7 @@ class RequirementIndex:
         self._dead: set[int] = set()
         self._norms: list[tuple[int, float]] = []  # (statements seen when computed, profile norm)
         self._df: dict[str, int] = {}  # statements (not requirements) containing each term
+        self._terms: dict[str, str] = {}  # each term's one stored copy
         self._seen = 0
 
     def __len__(self) -> int:
@@ -100,10 +105,16 @@ class RequirementIndex:
     def _idf(self, term: str) -> float:
         return math.log((self._seen + 1) / (self._df.get(term, 0) + 1)) + 1.0
 
-    def _count(self, feats: dict[str, float]) -> None:
+    def _count(self, feats: dict[str, float]) -> dict[str, float]:
+        """Count the statement's terms; returns `feats` keyed by the index's own copy of each
+        term, so that profiles share one string per term instead of one per statement."""
         self._seen += 1
-        for term in feats:
-            self._df[term] = self._df.get(term, 0) + 1
+        df, terms, shared = self._df, self._terms, {}
+        for term, w in feats.items():
+            term = terms.setdefault(term, term)
+            df[term] = df.get(term, 0) + 1
+            shared[term] = w
+        return shared
 
     def _norm(self, slot: int) -> float:
         """Profile norm, recomputed when the profile changed or 5% more statements were seen."""
@@ -143,7 +154,7 @@ class RequirementIndex:
                 f"requirement key {key!r} is already indexed; use extend() to add members"
             )
         tokens, feats = analysed
-        self._count(feats)
+        feats = self._count(feats)
         slot = len(self._keys)
         self._keys.append(key)
         self._slot[key] = slot
@@ -153,7 +164,7 @@ class RequirementIndex:
         self._fuzzy_text.append(" ".join(tokens))
         self._members.append(1)
         self._norms.append((-1, 0.0))
-        self._texts.append([(statement, sentence)])
+        self._texts.append([(statement, sentence)] if self.keep_texts else [])
         return key
 
     def extend(self, key: str, statement: str, *, sentence: str | None = None) -> None:
@@ -167,7 +178,7 @@ class RequirementIndex:
         self, slot: int, statement: str, sentence: str | None, feats: dict[str, float]
     ) -> None:
         self._members[slot] += 1
-        self._count(feats)
+        feats = self._count(feats)
         if self._members[slot] > self.config.profile_members:
             return
         self._index_terms(slot, feats)
@@ -175,7 +186,8 @@ class RequirementIndex:
         for term, w in feats.items():
             profile[term] = profile.get(term, 0.0) + w
         self._norms[slot] = (-1, 0.0)
-        self._texts[slot].append((statement, sentence))
+        if self.keep_texts:
+            self._texts[slot].append((statement, sentence))
 
     def remove(self, key: str) -> None:
         """Forget a requirement (merged or rejected); its postings are skipped lazily."""
@@ -290,6 +302,8 @@ class RequirementIndex:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready state: config plus each live requirement's key and member texts."""
+        if not self.keep_texts:
+            raise DataError("this index keeps no member texts (keep_texts=False); rebuild it")
         live = sorted(self._slot.values())
         reqs = [{"key": self._keys[s], "texts": [list(t) for t in self._texts[s]]} for s in live]
         return {"version": STATE_VERSION, "config": asdict(self.config), "requirements": reqs}
