@@ -209,8 +209,8 @@ def place_all(
     and inserts them (`store`). `share_gil`: yield the GIL between items (see below)."""
     placed: list[tuple[Item, Any, str, Requirement | Opened | str, float]] = []
     for item in items:
-        # Let request threads have the GIL between items: on SQLite the linker shares the
-        # server's process, and a batch held it for ~50 ms stretches (the tail of POST latency).
+        # Let request threads have the GIL between items where the linker is a thread of the
+        # server (in-memory SQLite): a batch held it for ~50 ms stretches (the tail of POST latency).
         # The linker's own process has no one to yield to: there each sleep(0) is a system call
         # that hands the core to the writer or a scoring worker, so the import's critical path,
         # the linker, got less than its share of the two cores and finished last.
