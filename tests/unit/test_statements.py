@@ -201,3 +201,40 @@ def test_a_label_before_a_colon_is_not_the_subject() -> None:
 def test_what_something_keeps_saying_is_no_behaviour_to_fix(nlp) -> None:
     made = make_statement(nlp("The app keeps saying the file is broken."))[0]
     assert not made.startswith("Fix app saying")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "statement"),
+    [
+        # the verb after "please" is the ask, whatever mood or mis-parsed subject comes first
+        ("Love the app, please add dark mode", "Add dark mode"),
+        ("great app pls bring back the old layout", "Bring back old layout"),
+        (
+            "honestly love it but pls add a way to export to csv, copying by hand takes forever",
+            "Add way to export to csv",
+        ),
+        # a fault with no subject, or "it" for the app: a fix, never an imperative "Crash ..."
+        (
+            "it crashes on startup since the last update",
+            "Fix crashing on startup since last update",
+        ),
+        ("it freezes and crashes.", "Fix freezing and crashing"),
+        ("stopped working  just get a black screen now!", "Fix not working"),
+        ("api error 401 please fix asap!", "Fix api error 401"),
+        ("bug  please fix i have many builder in my base", "Fix bug"),
+        ("It freezes on the login screen.", "Fix freezing on login screen"),
+        ("keeps crashing when i open a pdf", "Fix crashing when opening pdf"),
+        ("Crashes constantly.", "Fix crashes constantly"),
+        ("the app freezes when i scroll the feed", "Fix app freezing when scrolling feed"),
+    ],
+)
+def test_real_reviews_state_the_ask_or_the_fault(nlp, sentence: str, statement: str) -> None:
+    assert make_statement(nlp(sentence))[0] == statement
+
+
+def test_a_gerund_doubles_only_a_stressed_last_consonant() -> None:
+    from feedback_ai.ml.requirements.faults import _gerund
+
+    assert [_gerund(v) for v in ("stop", "open", "edit", "submit", "log", "sync", "freeze")] == [
+        "stopping", "opening", "editing", "submitting", "logging", "syncing", "freezing",
+    ]  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Token
 
 from feedback_ai.ml.requirements.clauses import REPORTING, condition
@@ -9,13 +11,18 @@ from feedback_ai.ml.requirements.phrases import phrase, subtree_phrase, verb_sta
 from feedback_ai.ml.requirements.wrappers import MODALS, WISH
 
 # Verbs that describe a fault: the statement becomes "Fix ...".
-_FAULT = {
+FAULTS = {
     "crash", "fail", "break", "freeze", "hang", "stop", "error", "lag", "die", "disappear",
     "reset", "duplicate", "timeout", "glitch", "lose", "drop", "bug",
 }  # fmt: skip
-_REPAIRS = {"fix", "solve", "repair", "resolve", "sort"}
+REPAIRS = {"fix", "solve", "repair", "resolve", "sort"}
 # What follows the verb of a described problem: its object, particle, place, manner.
 _TAIL_DEPS = {"dobj", "prt", "prep", "acomp", "advmod", "neg", "attr", "dative", "oprd"}
+
+
+# Two-syllable verbs stressed on the end double their last consonant like one-syllable ones.
+_DOUBLED = {"submit", "admit", "commit", "permit", "omit", "refer", "prefer", "occur", "begin",
+            "forget", "regret", "control", "upset", "compel", "rebut"}  # fmt: skip
 
 
 def _gerund(lemma: str) -> str:
@@ -23,9 +30,13 @@ def _gerund(lemma: str) -> str:
         return lemma[:-2] + "ying"
     if lemma.endswith("e") and not lemma.endswith(("ee", "ye")) and len(lemma) > 2:
         return lemma[:-1] + "ing"
+    # "stop" -> "stopping", but "open" -> "opening", "edit" -> "editing": only a stressed last
+    # syllable doubles, which in short verbs means a single vowel group.
+    one_syllable = len(re.findall(r"[aeiouy]+", lemma)) == 1
     if (
-        len(lemma) >= 3
-        and lemma[-1] in "bdgmnpt"
+        (one_syllable or lemma in _DOUBLED)
+        and len(lemma) >= 3
+        and lemma[-1] in "bdgmnprt"
         and lemma[-2] in "aeiou"
         and lemma[-3] not in "aeiou"
     ):
@@ -33,12 +44,41 @@ def _gerund(lemma: str) -> str:
     return lemma + "ing"
 
 
+def fault_noun(root: Token) -> str | None:
+    """ "Crashes constantly.", "error connecting to server fix it" -> "Fix crashes constantly",
+    "Fix error connecting to server": a fragment that names a fault, with what qualifies it."""
+    if root.pos_ not in {"NOUN", "PROPN"} or not is_fault_noun(root.lower_):
+        return None
+    kept = [
+        t
+        for c in root.children
+        if c.i < root.i or c.dep_ in {"prep", "acl", "advmod", "compound", "amod"}
+        for t in c.subtree
+    ]
+    return "Fix " + phrase(sorted([root, *kept], key=lambda t: t.i))
+
+
+def fault_word(word: str) -> str | None:
+    """ "crashes", "bugs", "glitch" -> "crash", "bug", "glitch": the fault a word names, if any
+    (only verbs are lemmatised here, and the cheap parse often tags "crashes" a noun)."""
+    word = word.lower()
+    for base in (word, word[:-2] if word.endswith("es") else "", word[:-1]):
+        if base in FAULTS:
+            return base
+    return None
+
+
+def is_fault_noun(word: str) -> bool:
+    """Whether a noun names a fault ("crashes", "bugs")."""
+    return fault_word(word) is not None
+
+
 def fault_statement(root: Token, verb: Token | None) -> str | None:
     """ "Sync keeps failing" / "the button does nothing" / "X doesn't load" -> "Fix ..."."""
     for token in (t for t in (verb, root) if t is not None):
         negated = any(c.dep_ == "neg" for c in token.children)
         nothing = any(c.dep_ == "dobj" and c.lower_ == "nothing" for c in token.children)
-        if token.lemma_.lower() in _FAULT or negated or nothing:
+        if token.lemma_.lower() in FAULTS or negated or nothing:
             subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
             if subject is None and token is not root:
                 subject = next(
@@ -64,6 +104,9 @@ def fault_statement(root: Token, verb: Token | None) -> str | None:
                     for t in c.subtree
                 ]
                 tail = phrase(sorted(where, key=lambda t: t.i)) if nothing else ""
+                # "the app freezes when I scroll the feed": what the writer did is the repro step.
+                triggers = [_trigger(c) for c in token.children if c.dep_ == "advcl"]
+                tail = " ".join(p for p in (tail, *triggers) if p)
                 return " ".join(p for p in ("Fix", subtree_phrase(subject) + verb_word, tail) if p)
             if negated and token.pos_ == "VERB":  # "can't uninstall the app"
                 return (
@@ -77,7 +120,7 @@ def fault_statement(root: Token, verb: Token | None) -> str | None:
 
 def fix_subject(root: Token) -> str | None:
     """ "error please fix this", "bug please fix the bugs" -> "Fix error", "Fix bug"."""
-    if root.lemma_.lower() not in _REPAIRS:
+    if root.lemma_.lower() not in REPAIRS:
         return None
     subject = next((c for c in root.children if c.dep_ in {"nsubj", "npadvmod", "dep"}), None)
     if subject is None or subject.i > root.i or subject.pos_ not in {"NOUN", "PROPN"}:
@@ -114,3 +157,62 @@ def described_problem(root: Token) -> str | None:
         verb = "being " + verb
     tail = phrase(sorted(rest, key=lambda t: t.i))
     return " ".join(p for p in ("Fix", subtree_phrase(subject), verb, tail) if p)
+
+
+_WRITERS = {"i", "we", "you"}
+
+
+def subjectless_fault(root: Token) -> str | None:
+    """ "freezes up a lot", "it crashes on startup", "keeps crashing when I open a PDF" ->
+    "Fix freezing up", "Fix crashing on startup", "Fix crashing when opening PDF".
+
+    Reviews drop the subject or say "it" for the app: the fault and where it happens are the
+    point, and the verb must not become an imperative ("Crash on startup").
+    """
+    if root.pos_ != "VERB" or root.tag_ == "VB":
+        return None
+    if any(c.dep_ == "aux" and c.lower_ in MODALS for c in root.children):
+        return None
+    subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
+    if subject is not None and subject.pos_ != "PRON":
+        return None
+    action: Token | None = root
+    if root.lemma_.lower() == "keep":
+        action = next((c for c in root.children if c.dep_ == "xcomp" and c.tag_ == "VBG"), None)
+    if action is None or action.lemma_.lower() not in FAULTS:
+        return None
+    stopped = next((c for c in action.children if c.dep_ == "xcomp" and c.tag_ == "VBG"), None)
+    if action.lemma_.lower() == "stop" and stopped is not None:  # "stopped getting notifications"
+        return "Fix not " + phrase(list(stopped.subtree))
+    rest: list[str] = []
+    children = {c.i: c for c in (*root.children, *action.children)}  # the same when action is root
+    for child in sorted(children.values(), key=lambda t: t.i):
+        if child is action or child.i <= action.i:
+            continue
+        also = fault_word(child.lemma_ if child.pos_ == "VERB" else child.lower_)
+        if child.dep_ == "conj" and also is not None:
+            rest.append("and " + _gerund(also))  # "it freezes and crashes"
+        elif child.dep_ in {"prt", "prep"}:
+            rest.append(phrase(list(child.subtree)))
+        elif child.dep_ == "advcl":
+            rest.append(_trigger(child))
+        elif child.dep_ == "npadvmod" and any(t.pos_ == "VERB" for t in child.subtree):
+            rest.append(phrase(list(child.subtree)))  # "every time I open a PDF", not "a lot"
+    return " ".join(p for p in ("Fix", _gerund(action.lemma_.lower()), *rest) if p)
+
+
+def _trigger(clause: Token) -> str:
+    """ "when I open a PDF" -> "when opening PDF": what the writer did when the fault happened."""
+    held = condition(clause)
+    if held:  # a condition on a product thing ("when the sync runs") reads as written
+        return phrase(held)
+    mark = next(
+        (c for c in clause.children if c.dep_ in {"mark", "advmod"} and c.i < clause.i), None
+    )
+    subject = next((c for c in clause.children if c.dep_ == "nsubj"), None)
+    if mark is None or mark.lower_ not in {"when", "whenever", "after", "while"}:
+        return ""
+    if subject is None or subject.lower_ not in _WRITERS or clause.pos_ != "VERB":
+        return ""
+    tail = [t for c in clause.children if c.i > clause.i for t in c.subtree]
+    return " ".join(p for p in (mark.lower_, _gerund(clause.lemma_.lower()), phrase(tail)) if p)

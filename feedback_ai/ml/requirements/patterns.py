@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span, Token
 
+from feedback_ai.ml.requirements.faults import REPAIRS
 from feedback_ai.ml.requirements.phrases import phrase, subtree_phrase, verb_statement
 
 # Words that may come before the verb of a request: "Please add", "Also, could you add".
@@ -14,6 +15,9 @@ _LEAD_IN = {
 }  # fmt: skip
 _REQUEST_MODALS = {"can", "could", "would", "will"}
 _PLEASE = {"please", "pls", "plz", "kindly"}
+# What a verb after "please" must have for it to carry the ask: an object, a particle, a place.
+_ASKED_DEPS = {"dobj", "xcomp", "ccomp", "prep", "prt", "dative", "attr", "oprd"}
+_NOT_OBJECTS = {"asap", "soon", "now", "please", "pls", "plz"}  # "please fix asap"
 # Base-form verbs at the start of a sentence that are not what the writer asks to be done.
 _NOT_REQUESTS = {
     "thank", "love", "like", "hate", "keep", "want", "need", "hope", "wish", "wonder", "guess",
@@ -64,8 +68,14 @@ def requested(sent: Span | Doc, root: Token) -> str | None:
         if token.tag_ == "VB" and token.pos_ == "VERB":
             verb = token
         break
-    if verb is None:  # "Good app but PLEASE add dark mode"
-        verb = next(
+    if verb is not None and verb.lemma_.lower() in _NOT_REQUESTS:
+        verb = None  # "Love the app, please add dark mode": the mood is not the request
+    # "Good app but PLEASE add dark mode", "great app pls bring back the old layout": a base-form
+    # verb right after "please" is the request wherever it stands. The cheap parse often hangs a
+    # subject on it ("app", or "pls" itself), so that verb's subject is not checked.
+    pleaded = None
+    if verb is None:
+        pleaded = next(
             (
                 t
                 for t in tokens[1:]
@@ -75,10 +85,27 @@ def requested(sent: Span | Doc, root: Token) -> str | None:
             ),
             None,
         )
+        verb = pleaded
     if verb is None or verb.lemma_.lower() in _NOT_REQUESTS:
         return None
-    if any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ != "you" for c in verb.children):
+    if verb is pleaded and any(
+        c.dep_ == "dobj" and c.pos_ in {"PRON", "DET"} for c in verb.children
+    ):
+        return None  # "error please fix this": what "this" is comes from elsewhere in the sentence
+    if verb is not pleaded and any(
+        c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ != "you" for c in verb.children
+    ):
         return None
+    if (
+        verb is pleaded
+        and verb.lemma_.lower() in REPAIRS
+        and any(c.dep_ == "nsubj" and c.pos_ in {"NOUN", "PROPN"} for c in verb.children)
+    ):
+        return None  # "bug please fix ...": the subject is what to fix (faults.fix_subject)
+    if verb is pleaded and not any(
+        c.dep_ in _ASKED_DEPS and c.lower_ not in _NOT_OBJECTS for c in verb.children
+    ):
+        return None  # "please fix asap", "can the developers please fix??": what is said elsewhere
     return verb_statement(verb)
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span, Token
 
 from feedback_ai.ml.requirements.clauses import past_the_mood, reported, stated_ask
-from feedback_ai.ml.requirements.faults import described_problem, fault_statement, fix_subject
+from feedback_ai.ml.requirements.faults import (
+    described_problem,
+    fault_noun,
+    fault_statement,
+    fix_subject,
+    subjectless_fault,
+)
 from feedback_ai.ml.requirements.patterns import (
     conditional,
     missing,
@@ -44,6 +50,9 @@ def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
         made = rule(sent, root)
         if made is not None:
             return made, 0.85
+    fault = fault_noun(root)
+    if fault is not None:
+        return fault, 0.6
     if root.pos_ in {"NOUN", "PROPN"}:  # a fragment such as "Keyboard shortcuts please."
         return object_statement(sorted(root.subtree, key=lambda t: t.i)), 0.7
     subject = next((c for c in root.children if c.dep_ == "nsubj"), None)
@@ -64,6 +73,9 @@ def _statement(sent: Span | Doc, root: Token) -> tuple[str, float]:
     problem = described_problem(root)
     if problem is not None:
         return problem, 0.5
+    problem = subjectless_fault(root)
+    if problem is not None:
+        return problem, 0.6
     lemma = verb.lemma_.lower() if verb is not None else ""
     if verb is not None and lemma in WISH | {"see", "have", "get", "look", "wait"}:
         obj = next(
