@@ -54,7 +54,10 @@ class User:
         self.embeddings = embeddings
 
     def _invoke(self, args: list[str]) -> str:
-        result = runner.invoke(app, args)
+        # The benchmark's models are registered in a database of its own, in the scratch
+        # directory: not in the user's (./var/feedback.db), where one could become the champion.
+        env = {"FEEDBACK_AI_DATABASE_URL": f"sqlite:///{self.work / 'bench.db'}"}
+        result = runner.invoke(app, args, env=env)
         if result.exit_code != 0:
             raise SystemExit(f"feedback-ai {args[0]} failed:\n{result.output}")
         return result.output
