@@ -77,18 +77,37 @@ def percentiles(values: list[float]) -> str:
     )
 
 
-def cpu_seconds(pid: int, *, descendants: bool = True) -> float:
+def cpu_seconds(pid: int) -> float:
     """User+system CPU seconds used so far by a process and all its descendants (Linux /proc).
 
-    Descendants are the inference worker, the linker process (PostgreSQL) and multiprocessing's
-    resource tracker; children that already exited count through cutime/cstime.
+    Descendants are the inference worker, the linker process and multiprocessing's resource
+    tracker; children that already exited count through cutime/cstime.
     """
-    total = 0.0
-    for proc in [pid, *(_descendants(pid) if descendants else [])]:
+    return sum(cpu_by_process(pid).values())
+
+
+# What /proc/PID/comm says for the server's worker processes (feedback_ai.lifeline.name_process).
+PROCESS_LABELS = {"fai-inference": "inference", "fai-linker": "linker"}
+
+
+def cpu_by_process(pid: int) -> dict[str, float]:
+    """CPU seconds so far of `pid` ("server") and of each kind of process below it.
+
+    Worker processes are told apart by the names they give themselves; any other one (the
+    resource tracker, a worker of an older build) counts as "other", and so do children that
+    already exited (the server's cutime/cstime).
+    """
+    out: dict[str, float] = {}
+    for proc in [pid, *_descendants(pid)]:
         with contextlib.suppress(FileNotFoundError, ProcessLookupError):
-            fields = Path(f"/proc/{proc}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-    return total
+            stat = Path(f"/proc/{proc}/stat").read_text()
+            comm = stat.split("(", 1)[1].rsplit(")", 1)[0]
+            ticks = [int(f) for f in stat.rsplit(")", 1)[1].split()[11:15]]
+            tck = os.sysconf("SC_CLK_TCK")
+            label = "server" if proc == pid else PROCESS_LABELS.get(comm, "other")
+            out[label] = out.get(label, 0.0) + (ticks[0] + ticks[1]) / tck
+            out["other"] = out.get("other", 0.0) + (ticks[2] + ticks[3]) / tck
+    return out
 
 
 def _descendants(pid: int) -> list[int]:
@@ -303,14 +322,14 @@ async def measure_singles(base: str, key: str | None, texts: list, args) -> dict
             body = {"text": texts[i][0], "source": "other", "external_id": f"{run}-warm-{i}"}
             await light.post_json("/v1/feedback", body)
         await settle(args.server_pid)
-        server_cpu, client_cpu = cpu_seconds(args.server_pid), time.process_time()
-        main_cpu = cpu_seconds(args.server_pid, descendants=False)
+        before, client_cpu = cpu_by_process(args.server_pid), time.process_time()
         singles = await run_singles(light, texts, run, args)
         client_cpu = time.process_time() - client_cpu
         # Linking lingers and runs after the acknowledgement: wait for it, it is part of the cost.
         await settle(args.server_pid)
-        singles["server_cpu"] = cpu_seconds(args.server_pid) - server_cpu
-        singles["main_cpu"] = cpu_seconds(args.server_pid, descendants=False) - main_cpu
+        after = cpu_by_process(args.server_pid)
+        singles["by_process"] = {k: v - before.get(k, 0.0) for k, v in after.items()}
+        singles["server_cpu"] = sum(singles["by_process"].values())
         singles["client_cpu"] = client_cpu
     finally:
         light.close()
@@ -326,9 +345,16 @@ def print_singles(label: str, singles: dict, args) -> float:
         f"achieved {n / elapsed:.1f}/s, statuses {singles['statuses']}"
     )
     print(f"  latency  {percentiles(singles['latencies'])}")
+    order = {"server": 0, "inference": 1, "linker": 2}
+    parts = ", ".join(
+        f"{label} {seconds / max(n, 1) * 1000:.2f}"
+        for label, seconds in sorted(
+            singles["by_process"].items(), key=lambda p: order.get(p[0], 3)
+        )
+        if label in order or seconds > 0
+    )
     print(
-        f"  cpu      {per_request:.2f} ms per request (server and its processes; of which "
-        f"the server process {singles['main_cpu'] / max(n, 1) * 1000:.2f} ms), "
+        f"  cpu      {per_request:.2f} ms per request (server and its processes: {parts} ms), "
         f"{singles['server_cpu'] / elapsed:.0%} of a core; "
         f"load client {singles['client_cpu'] / elapsed:.0%}"
     )

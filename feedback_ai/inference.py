@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from feedback_ai.lifeline import exit_with_parent
+from feedback_ai.lifeline import exit_with_parent, name_process
 from feedback_ai.ml import FeedbackInput, FeedbackModel, Prediction, load_model, predict
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ READY_TIMEOUT_S = 300
 # model's CPU per request by about a third. It applies only while items arrive closer together
 # than this, so a lone request never waits; it adds at most this much to a request's latency.
 LINGER_S = 0.015
+PROCESS_NAME = "fai-inference"  # what ps and top show for a worker process
 Classifier = Callable[[Sequence[FeedbackInput]], list[Prediction]]
 # (items, future, arrival time on time.monotonic())
 _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]", float]
@@ -38,6 +39,7 @@ _Job = tuple[list[FeedbackInput], "Future[list[Prediction]]", float]
 def _serve(model_path: str, sha256: str | None, conn: Connection, parent_pid: int) -> None:
     """A worker process: load the model once, then answer each batch on the pipe until None."""
     exit_with_parent(parent_pid)
+    name_process(PROCESS_NAME)
     try:
         # The worker checks the registry's sha256 itself: the file may have changed since the parent did.
         model = load_model(model_path, sha256=sha256)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from pathlib import Path
 
 CHECK_EVERY_S = 0.5
 
@@ -27,3 +29,14 @@ def exit_with_parent(parent_pid: int, *, every_s: float = CHECK_EVERY_S) -> None
         os._exit(1)  # no cleanup: the parent that would want the results is gone
 
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def name_process(name: str) -> None:
+    """Show this process as `name` in ps, top and /proc/PID/comm (Linux; 15 bytes at most).
+
+    Worker processes are otherwise all "python", and an operator (or bench/api_load.py, which
+    prints each one's CPU per request) cannot tell the inference worker from the linker.
+    Called from the process's main thread, whose name is the process's. Elsewhere a no-op.
+    """
+    with contextlib.suppress(OSError):
+        Path("/proc/self/comm").write_text(name.encode()[:15].decode(errors="ignore"))

@@ -15,12 +15,13 @@ from concurrent.futures import ProcessPoolExecutor
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from feedback_ai.lifeline import exit_with_parent
+from feedback_ai.lifeline import exit_with_parent, name_process
 from feedback_ai.requirements.service import link_batch, link_each
 
 log = logging.getLogger(__name__)
 _worker_sessionmaker: Callable[[], Session] | None = None
 LINKER_NICENESS = 10
+PROCESS_NAME = "fai-linker"  # what ps and top show for the linker's process
 
 
 def _init_worker(database_url: str, parent_pid: int, niceness: int, busy_timeout_ms: int) -> None:
@@ -28,6 +29,7 @@ def _init_worker(database_url: str, parent_pid: int, niceness: int, busy_timeout
     from feedback_ai.db import make_engine, make_sessionmaker
 
     exit_with_parent(parent_pid)
+    name_process(PROCESS_NAME)
 
     if niceness:
         with contextlib.suppress(OSError):
