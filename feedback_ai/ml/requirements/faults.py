@@ -11,7 +11,7 @@ from feedback_ai.ml.requirements.phrases import phrase, subtree_phrase, verb_sta
 from feedback_ai.ml.requirements.wrappers import MODALS, WISH
 
 # Verbs that describe a fault: the statement becomes "Fix ...".
-FAULTS = {
+_FAULT = {
     "crash", "fail", "break", "freeze", "hang", "stop", "error", "lag", "die", "disappear",
     "reset", "duplicate", "timeout", "glitch", "lose", "drop", "bug",
 }  # fmt: skip
@@ -47,7 +47,7 @@ def _gerund(lemma: str) -> str:
 def fault_noun(root: Token) -> str | None:
     """ "Crashes constantly.", "error connecting to server fix it" -> "Fix crashes constantly",
     "Fix error connecting to server": a fragment that names a fault, with what qualifies it."""
-    if root.pos_ not in {"NOUN", "PROPN"} or not is_fault_noun(root.lower_):
+    if root.pos_ not in {"NOUN", "PROPN"} or fault_word(root.lower_) is None:
         return None
     kept = [
         t
@@ -63,14 +63,9 @@ def fault_word(word: str) -> str | None:
     (only verbs are lemmatised here, and the cheap parse often tags "crashes" a noun)."""
     word = word.lower()
     for base in (word, word[:-2] if word.endswith("es") else "", word[:-1]):
-        if base in FAULTS:
+        if base in _FAULT:
             return base
     return None
-
-
-def is_fault_noun(word: str) -> bool:
-    """Whether a noun names a fault ("crashes", "bugs")."""
-    return fault_word(word) is not None
 
 
 def fault_statement(root: Token, verb: Token | None) -> str | None:
@@ -78,7 +73,7 @@ def fault_statement(root: Token, verb: Token | None) -> str | None:
     for token in (t for t in (verb, root) if t is not None):
         negated = any(c.dep_ == "neg" for c in token.children)
         nothing = any(c.dep_ == "dobj" and c.lower_ == "nothing" for c in token.children)
-        if token.lemma_.lower() in FAULTS or negated or nothing:
+        if token.lemma_.lower() in _FAULT or negated or nothing:
             subject = next((c for c in root.children if c.dep_ in {"nsubj", "nsubjpass"}), None)
             if subject is None and token is not root:
                 subject = next(
@@ -179,7 +174,7 @@ def subjectless_fault(root: Token) -> str | None:
     action: Token | None = root
     if root.lemma_.lower() == "keep":
         action = next((c for c in root.children if c.dep_ == "xcomp" and c.tag_ == "VBG"), None)
-    if action is None or action.lemma_.lower() not in FAULTS:
+    if action is None or action.lemma_.lower() not in _FAULT:
         return None
     stopped = next((c for c in action.children if c.dep_ == "xcomp" and c.tag_ == "VBG"), None)
     if action.lemma_.lower() == "stop" and stopped is not None:  # "stopped getting notifications"

@@ -88,24 +88,17 @@ def requested(sent: Span | Doc, root: Token) -> str | None:
         verb = pleaded
     if verb is None or verb.lemma_.lower() in _NOT_REQUESTS:
         return None
-    if verb is pleaded and any(
-        c.dep_ == "dobj" and c.pos_ in {"PRON", "DET"} for c in verb.children
-    ):
-        return None  # "error please fix this": what "this" is comes from elsewhere in the sentence
-    if verb is not pleaded and any(
-        c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ != "you" for c in verb.children
-    ):
+    if verb is pleaded:
+        if any(c.dep_ == "dobj" and c.pos_ in {"PRON", "DET"} for c in verb.children):
+            return None  # "error please fix this": what "this" is comes from elsewhere
+        if verb.lemma_.lower() in REPAIRS and any(
+            c.dep_ == "nsubj" and c.pos_ in {"NOUN", "PROPN"} for c in verb.children
+        ):
+            return None  # "bug please fix ...": the subject is what to fix (faults.fix_subject)
+        if not any(c.dep_ in _ASKED_DEPS and c.lower_ not in _NOT_OBJECTS for c in verb.children):
+            return None  # "please fix asap", "can the developers please fix??": said elsewhere
+    elif any(c.dep_ in {"nsubj", "nsubjpass"} and c.lower_ != "you" for c in verb.children):
         return None
-    if (
-        verb is pleaded
-        and verb.lemma_.lower() in REPAIRS
-        and any(c.dep_ == "nsubj" and c.pos_ in {"NOUN", "PROPN"} for c in verb.children)
-    ):
-        return None  # "bug please fix ...": the subject is what to fix (faults.fix_subject)
-    if verb is pleaded and not any(
-        c.dep_ in _ASKED_DEPS and c.lower_ not in _NOT_OBJECTS for c in verb.children
-    ):
-        return None  # "please fix asap", "can the developers please fix??": what is said elsewhere
     return verb_statement(verb)
 
 
